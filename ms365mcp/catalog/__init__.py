@@ -1,0 +1,1 @@
+"""The tool catalogue: declarative tool specs, their input schemas, filters and permissions."""
