@@ -35,9 +35,7 @@ def collect(pm: pluggy.PluginManager) -> Catalog:
             if not isinstance(spec, ToolSpec):
                 raise CatalogError(f"plugin {_plugin} registered {spec!r}, which is not a ToolSpec")
             if spec.name in tools:
-                raise CatalogError(
-                    f"tool {spec.name!r} is registered by both {tools[spec.name].plugin} and {_plugin}"
-                )
+                raise CatalogError(f"tool {spec.name!r} is registered by both {tools[spec.name].plugin} and {_plugin}")
             tools[spec.name] = attrs.evolve(spec, plugin=_plugin)
 
         impl.function(register=register_tool)

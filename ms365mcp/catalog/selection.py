@@ -108,8 +108,11 @@ def permissions_report(selection: Selection, settings: Settings) -> dict[str, An
     )
     effective = effective_permissions(selection, settings)
     allowed = list(settings.allowed_scopes) if settings.allowed_scopes is not None else None
-    used = [s for spec in selection.tools.values()
-            for s in (_chosen_group(spec.permissions(settings.org_mode), settings.allowed_scopes) or ())]
+    used = [
+        s
+        for spec in selection.tools.values()
+        for s in (_chosen_group(spec.permissions(settings.org_mode), settings.allowed_scopes) or ())
+    ]
     return {
         "mode": "org" if settings.org_mode else "personal",
         "readOnly": settings.read_only,
@@ -122,7 +125,5 @@ def permissions_report(selection: Selection, settings: Settings) -> dict[str, An
             for d in selection.disabled_by_scopes
         ],
         "missingAllowedScopesForTools": sorted({m for d in selection.disabled_by_scopes for m in d.missing}),
-        "extraAllowedScopesNotUsedByTools": sorted(
-            a for a in (allowed or []) if not any(covers(a, u) for u in used)
-        ),
+        "extraAllowedScopesNotUsedByTools": sorted(a for a in (allowed or []) if not any(covers(a, u) for u in used)),
     }

@@ -69,7 +69,8 @@ class ToolSpec:
     presets: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
     """Preset names this tool belongs to."""
     prepare: Callable[[dict[str, Any]], None] | None = None
-    """Normalises ``body`` before it is sent (e.g. plain e-mail strings to recipient objects)."""
+    """Called with the validated arguments before the request is built; may normalise them in place
+    (plain e-mail strings to recipient objects) or raise ``ms365mcp.errors.ToolInputError``."""
     handler: Callable[..., Awaitable[Any]] | None = None
     """Logic tools only: ``async handler(call)`` replaces the single Graph request."""
     plugin: str = ""

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import attrs
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -37,16 +38,46 @@ class SandboxUser:
 
 
 DEFAULT_USERS = (
-    SandboxUser("5a1e2f3c-0001-4a8e-9d1c-adele00000001", "adele@contoso.sandbox", "Adele Vance",
-                "adele@contoso.sandbox", "Product Manager", "Marketing"),
-    SandboxUser("5a1e2f3c-0002-4a8e-9d1c-alex000000002", "alex@contoso.sandbox", "Alex Wilber",
-                "alex@contoso.sandbox", "Marketing Assistant", "Marketing"),
-    SandboxUser("5a1e2f3c-0003-4a8e-9d1c-megan00000003", "megan@contoso.sandbox", "Megan Bowen",
-                "megan@contoso.sandbox", "Marketing Manager", "Marketing"),
-    SandboxUser("5a1e2f3c-0004-4a8e-9d1c-diego00000004", "diego@contoso.sandbox", "Diego Siciliani",
-                "diego@contoso.sandbox", "HR Manager", "HR"),
-    SandboxUser("5a1e2f3c-0005-4a8e-9d1c-support000005", "support@contoso.sandbox", "Contoso Support",
-                "support@contoso.sandbox", "Shared mailbox", "Operations"),
+    SandboxUser(
+        "5a1e2f3c-0001-4a8e-9d1c-adele00000001",
+        "adele@contoso.sandbox",
+        "Adele Vance",
+        "adele@contoso.sandbox",
+        "Product Manager",
+        "Marketing",
+    ),
+    SandboxUser(
+        "5a1e2f3c-0002-4a8e-9d1c-alex000000002",
+        "alex@contoso.sandbox",
+        "Alex Wilber",
+        "alex@contoso.sandbox",
+        "Marketing Assistant",
+        "Marketing",
+    ),
+    SandboxUser(
+        "5a1e2f3c-0003-4a8e-9d1c-megan00000003",
+        "megan@contoso.sandbox",
+        "Megan Bowen",
+        "megan@contoso.sandbox",
+        "Marketing Manager",
+        "Marketing",
+    ),
+    SandboxUser(
+        "5a1e2f3c-0004-4a8e-9d1c-diego00000004",
+        "diego@contoso.sandbox",
+        "Diego Siciliani",
+        "diego@contoso.sandbox",
+        "HR Manager",
+        "HR",
+    ),
+    SandboxUser(
+        "5a1e2f3c-0005-4a8e-9d1c-support000005",
+        "support@contoso.sandbox",
+        "Contoso Support",
+        "support@contoso.sandbox",
+        "Shared mailbox",
+        "Operations",
+    ),
 )
 
 
@@ -78,6 +109,8 @@ class SandboxRequest:
     headers: dict[str, str]
     body: bytes
     base_url: str
+    raw_path: str = ""
+    """The path as sent, still percent-encoded (for building ``@odata.nextLink`` and upload URLs)."""
 
     def json(self) -> Any:
         if not self.body:
@@ -228,8 +261,12 @@ class SandboxTenant:
                     headers = {"Retry-After": fault.retry_after} if fault.retry_after else None
                     if fault.body is not None:
                         return JSONResponse(fault.body, status_code=fault.status, headers=headers)
-                    return graph_error_response(fault.status, _FAULT_CODES.get(fault.status, "generalException"),
-                                                "Injected by the sandbox.", headers)
+                    return graph_error_response(
+                        fault.status,
+                        _FAULT_CODES.get(fault.status, "generalException"),
+                        "Injected by the sandbox.",
+                        headers,
+                    )
                 return None
         return None
 
@@ -244,14 +281,22 @@ class SandboxTenant:
             token = auth[7:] if auth.lower().startswith("bearer ") else ""
             user = self.user_for_token(token) if token else None
             if user is None:
-                return graph_error_response(401, "InvalidAuthenticationToken",
-                                            "Access token is empty." if not token else "Access token validation failure.")
+                return graph_error_response(
+                    401,
+                    "InvalidAuthenticationToken",
+                    "Access token is empty." if not token else "Access token validation failure.",
+                )
             sreq = SandboxRequest(
-                tenant=self, user=user, method=request.method, path=path,
+                tenant=self,
+                user=user,
+                method=request.method,
+                path=path,
                 params={k: unquote(v) for k, v in request.path_params.items()},
                 query=dict(request.query_params),
                 headers={k.lower(): v for k, v in request.headers.items()},
-                body=await request.body(), base_url=str(request.base_url).rstrip("/"),
+                body=await request.body(),
+                base_url=str(request.base_url).rstrip("/"),
+                raw_path=request.url.path,
             )
             try:
                 result = await handler(sreq)
@@ -274,3 +319,19 @@ def build_tenant(pm: Any) -> SandboxTenant:
     tenant = SandboxTenant()
     pm.hook.sandbox_setup(tenant=tenant)
     return tenant
+
+
+class SandboxTransport(httpx.AsyncBaseTransport):
+    """Serves the sandbox in-process; a dropped connection surfaces as httpx's network error."""
+
+    def __init__(self, app: Any) -> None:
+        self._inner = httpx.ASGITransport(app=app)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self._inner.handle_async_request(request)
+        except ConnectionResetError as exc:
+            raise httpx.ReadError("connection dropped", request=request) from exc
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()

@@ -1,0 +1,7 @@
+"""``python -m ms365mcp``."""
+
+import sys
+
+from ms365mcp.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""The MCP side: the low-level SDK server over stdio (and Streamable HTTP)."""

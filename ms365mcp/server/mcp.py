@@ -1,0 +1,83 @@
+"""The low-level MCP server: tools/list built once, tools/call through the executor."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import mcp_types as types
+from mcp.server.context import ServerRequestContext
+from mcp.server.lowlevel import Server
+from mcp.shared.exceptions import MCPError
+
+from ms365mcp import __version__
+from ms365mcp.executor import ToolOutcome, UnknownTool, execute
+from ms365mcp.graph.shaping import compact_json
+from ms365mcp.runtime import Runtime
+
+log = logging.getLogger("ms365mcp.server")
+
+SERVER_NAME = "ms365mcp"
+
+INSTRUCTIONS = (
+    "Tools call Microsoft Graph for the signed-in Microsoft 365 user. "
+    "Ids come from list/get tools; never invent them or e-mail addresses. "
+    "List tools take OData options: top (page size), skip, filter, search, orderby, select (comma fields), "
+    "count, expand; keep top small and use select. A result's nextLink goes back as nextLink for the next page; "
+    "fetchAllPages follows it within server caps. Mail search is KQL (e.g. from:ann subject:budget) and can't be "
+    "combined with filter. Bodies of mail and events come back as plain text."
+)
+
+
+def instructions_for(runtime: Runtime) -> str:
+    text = INSTRUCTIONS
+    if runtime.settings.read_only:
+        text += " This server is read-only: nothing can be sent, changed or deleted."
+    if not runtime.settings.org_mode:
+        text += " Work-only tools (shared mailboxes, Teams, directory) need --org-mode."
+    return text
+
+
+def to_result(outcome: ToolOutcome) -> types.CallToolResult:
+    return types.CallToolResult(
+        content=[types.TextContent(type="text", text=compact_json(outcome.data))],
+        structured_content=outcome.data,
+        is_error=outcome.is_error,
+    )
+
+
+def build_server(runtime: Runtime) -> Server:
+    """One Server for the process: its tool list and schemas never change after start-up."""
+    list_result = types.ListToolsResult(tools=[types.Tool.model_validate(d) for d in runtime.tool_definitions])
+    schemas = {d["name"]: d["inputSchema"] for d in runtime.tool_definitions}
+
+    async def list_tools(ctx: ServerRequestContext, params: types.PaginatedRequestParams | None) -> Any:
+        return list_result
+
+    async def call_tool(ctx: ServerRequestContext, params: types.CallToolRequestParams) -> types.CallToolResult:
+        try:
+            outcome = await execute(runtime, params.name, params.arguments)
+        except UnknownTool:
+            raise MCPError(code=types.INVALID_PARAMS, message=f"Unknown tool: {params.name[:100]}") from None
+        except Exception:  # never leak internals (or Graph text with PII) as a protocol error
+            log.exception("tool %s failed unexpectedly", params.name)
+            outcome = ToolOutcome(
+                {
+                    "error": {
+                        "code": "internal_error",
+                        "type": "internal",
+                        "message": "The server hit an unexpected error; see its log.",
+                    }
+                },
+                is_error=True,
+            )
+        return to_result(outcome)
+
+    return Server(
+        SERVER_NAME,
+        version=__version__,
+        instructions=instructions_for(runtime),
+        on_list_tools=list_tools,
+        on_call_tool=call_tool,
+        get_tool_input_schema=schemas.get,
+    )
