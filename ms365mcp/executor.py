@@ -12,7 +12,7 @@ import httpx
 from ms365mcp.errors import ToolError, ToolInputError
 from ms365mcp.graph.errors import GraphCallError, graph_error
 from ms365mcp.graph.paging import PageLimits, fetch_remaining
-from ms365mcp.graph.request import build_request
+from ms365mcp.graph.request import GraphRequest, build_request
 from ms365mcp.graph.shaping import shape_response
 from ms365mcp.identity import CURRENT_IDENTITY, NOT_SIGNED_IN_MESSAGE, Identity, NotSignedIn
 from ms365mcp.runtime import Runtime
@@ -34,11 +34,28 @@ class ToolOutcome:
 
 @attrs.frozen
 class ToolCall:
-    """What a logic tool's handler receives."""
+    """What a logic tool's handler receives, with helpers that reuse the standard request path."""
 
     runtime: Runtime
+    spec: Any
     args: dict[str, Any]
     identity: Identity
+
+    async def send(self, request: GraphRequest) -> httpx.Response:
+        """Send a request through the shared client and middleware as the caller."""
+        return await self.runtime.graph.send(request, self.identity)
+
+    async def graph(self, spec: Any = None, args: dict[str, Any] | None = None,
+                    headers: tuple[tuple[str, str], ...] = ()) -> dict[str, Any]:
+        """Run a spec's request (this tool's by default) with extra headers; raise on a Graph error."""
+        spec = spec or self.spec
+        request = build_request(spec, self.args if args is None else args, self.runtime.settings)
+        if headers:
+            request = attrs.evolve(request, headers=request.headers + headers)
+        response = await self.send(request)
+        if response.status_code >= 400:
+            raise graph_error(response, spec, org_mode=self.runtime.settings.org_mode)
+        return shape_response(response)
 
 
 def _resolve_identity(runtime: Runtime) -> Identity:
@@ -79,7 +96,7 @@ async def _execute(runtime: Runtime, spec: Any, args: dict[str, Any]) -> ToolOut
         if spec.prepare is not None:
             spec.prepare(args)
         if spec.handler is not None:
-            result = await spec.handler(ToolCall(runtime=runtime, args=args, identity=identity))
+            result = await spec.handler(ToolCall(runtime=runtime, spec=spec, args=args, identity=identity))
             return ToolOutcome(result if isinstance(result, dict) else {"value": result})
         request = build_request(spec, args, runtime.settings)
         response = await runtime.graph.send(request, identity)

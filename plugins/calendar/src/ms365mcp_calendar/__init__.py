@@ -1,0 +1,1 @@
+"""Calendar workload for ms365mcp."""

@@ -1,0 +1,1 @@
+"""Contacts workload for ms365mcp."""

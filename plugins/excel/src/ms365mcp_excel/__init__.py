@@ -1,0 +1,1 @@
+"""Excel workload for ms365mcp."""

@@ -1,0 +1,1 @@
+"""Files workload for ms365mcp."""
