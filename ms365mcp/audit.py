@@ -249,7 +249,8 @@ def register_audit_sinks(register: Callable[[AuditSink], None], settings: Settin
     """Built-in sinks: the console (stderr in stdio mode, stdout over HTTP) and ``<log_dir>/audit.log``."""
     if not settings.audit_log:
         return
-    register(StreamSink("stderr" if settings.transport == "stdio" else "stdout"))
+    if settings.audit_console:
+        register(StreamSink("stderr" if settings.transport == "stdio" else "stdout"))
     register(FileSink(Path(settings.log_dir) / "audit.log"))
 
 

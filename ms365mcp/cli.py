@@ -10,6 +10,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
+
 from ms365mcp import __version__
 from ms365mcp.settings import CLOUDS, Settings, SettingsError
 
@@ -54,6 +56,32 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--cloud", choices=sorted(CLOUDS), help="national cloud (MS365_MCP_CLOUD_TYPE)")
     graph.add_argument("--sandbox", action="store_true", help="use the embedded offline demo tenant")
     graph.add_argument("--port", type=int, default=8765, help="for `sandbox`: loopback port to serve on")
+    http = parser.add_argument_group("HTTP mode (organisations)")
+    http.add_argument("--http", metavar="[HOST:]PORT", help="serve Streamable HTTP at /mcp (bare port: loopback only)")
+    http.add_argument("--public-url", metavar="URL", help="browser-facing base URL (MS365_MCP_PUBLIC_URL)")
+    http.add_argument("--obo", action="store_true", default=None, help="check JWT bearers, exchange On-Behalf-Of")
+    http.add_argument(
+        "--trust-proxy-auth", action="store_true", default=None, help="a fronting proxy authenticates callers"
+    )
+    http.add_argument(
+        "--allow-unauthenticated-discovery",
+        action="store_true",
+        default=None,
+        help="allow tools/list and other discovery without a token",
+    )
+    http.add_argument(
+        "--enable-auth-tools", action="store_true", default=None, help="offer login/logout tools over HTTP too"
+    )
+    http.add_argument(
+        "--no-dynamic-registration",
+        dest="dynamic_registration",
+        action="store_false",
+        default=None,
+        help="disable /register (MS365_MCP_DISABLE_DCR)",
+    )
+    from ms365mcp.auth import commands as auth_commands
+
+    auth_commands.add_arguments(parser)
     return parser
 
 
@@ -64,6 +92,16 @@ def _scopes(value: str | None, flag: str) -> tuple[str, ...] | None:
     if not items:
         raise SettingsError(f"{flag} is empty: give permissions such as 'Mail.Read User.Read'")
     return items
+
+
+def _http_value(value: str | None) -> str | None:
+    """Check --http early: a bad value is an error naming the flag, never a silent default."""
+    if value is None:
+        return None
+    from ms365mcp.server.http import parse_http_address
+
+    parse_http_address(value)
+    return value.strip()
 
 
 def settings_from_args(ns: argparse.Namespace, env: dict[str, str] | None = None) -> Settings:
@@ -83,7 +121,21 @@ def settings_from_args(ns: argparse.Namespace, env: dict[str, str] | None = None
         extra_scopes=_scopes(ns.extra_scopes, "--extra-scopes"),
         cloud=ns.cloud,
         sandbox=ns.sandbox or None,
+        http=_http_value(getattr(ns, "http", None)),
+        public_url=getattr(ns, "public_url", None),
+        obo=getattr(ns, "obo", None),
+        trust_proxy_auth=getattr(ns, "trust_proxy_auth", None),
+        allow_unauthenticated_discovery=getattr(ns, "allow_unauthenticated_discovery", None),
+        enable_auth_tools=getattr(ns, "enable_auth_tools", None),
+        dynamic_registration=getattr(ns, "dynamic_registration", None),
+        **auth_setting_overrides(ns),
     )
+
+
+def auth_setting_overrides(ns: argparse.Namespace) -> dict[str, Any]:
+    from ms365mcp.auth.commands import setting_overrides
+
+    return setting_overrides(ns)
 
 
 def _print_json(data: Any) -> None:
@@ -171,25 +223,35 @@ async def _serve_sandbox(port: int) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     import anyio
 
+    from ms365mcp.auth import commands as auth_commands
+    from ms365mcp.auth.secrets import resolve_environment
     from ms365mcp.logs import configure_logging
 
     parser = build_parser()
     ns = parser.parse_args(argv)
     try:
-        settings = settings_from_args(ns, dict(os.environ))
-        configure_logging(settings, level="DEBUG" if ns.verbose else os.environ.get("LOG_LEVEL", "INFO"))
+        settings = settings_from_args(ns, resolve_environment(os.environ))
+        configure_logging(settings, verbose=ns.verbose, level=os.environ.get("LOG_LEVEL", "INFO").upper())
+        if auth_commands.requested(ns):
+            return auth_commands.run(ns, settings)
         if ns.list_presets:
             return _list_presets(settings)
         if ns.list_permissions:
             return _list_permissions(settings)
         if ns.command == "tools":
-            return _tools(settings)
+            return _tools(attrs.evolve(settings, audit_console=False))
         if ns.command == "call":
-            return anyio.run(_call, settings, list(ns.command_args))
+            return anyio.run(_call, attrs.evolve(settings, audit_console=False), list(ns.command_args))
         if ns.command == "sandbox":
             return anyio.run(_serve_sandbox, ns.port)
         if ns.command == "plugins":
             return _plugins()
+        if settings.http:
+            from ms365mcp.runtime import build_runtime
+            from ms365mcp.server.http import serve_http
+
+            anyio.run(serve_http, build_runtime(settings))
+            return 0
         from ms365mcp.runtime import build_runtime
         from ms365mcp.server.stdio import serve_stdio
 
@@ -204,13 +266,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _plugins() -> int:
+    from importlib.metadata import entry_points
+
+    from ms365mcp import PROJECT_NAME
     from ms365mcp.plugins import make_plugin_manager
 
     pm = make_plugin_manager()
+    dists = {ep.name: (ep.dist.name, ep.dist.version) for ep in entry_points(group=PROJECT_NAME) if ep.dist}
     rows = []
     for name, plugin in pm.list_name_plugin():
-        hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
-        rows.append({"name": name, "hooks": hooks})
-    dist = {p.project_name if hasattr(p, "project_name") else str(p): d.version for p, d in pm.list_plugin_distinfo()}
-    _print_json({"plugins": rows, "distributions": dist})
+        entry: dict[str, Any] = {"name": name, "hooks": sorted(h.name for h in pm.get_hookcallers(plugin) or [])}
+        if name in dists:
+            entry["distribution"], entry["version"] = dists[name]
+        rows.append(entry)
+    _print_json({"plugins": rows})
     return 0

@@ -45,8 +45,9 @@ class ToolCall:
         """Send a request through the shared client and middleware as the caller."""
         return await self.runtime.graph.send(request, self.identity)
 
-    async def graph(self, spec: Any = None, args: dict[str, Any] | None = None,
-                    headers: tuple[tuple[str, str], ...] = ()) -> dict[str, Any]:
+    async def graph(
+        self, spec: Any = None, args: dict[str, Any] | None = None, headers: tuple[tuple[str, str], ...] = ()
+    ) -> dict[str, Any]:
         """Run a spec's request (this tool's by default) with extra headers; raise on a Graph error."""
         spec = spec or self.spec
         request = build_request(spec, self.args if args is None else args, self.runtime.settings)
@@ -93,6 +94,8 @@ async def _execute(runtime: Runtime, spec: Any, args: dict[str, Any]) -> ToolOut
         )
     try:
         identity = _resolve_identity(runtime)
+        if identity.for_account is not None:  # local sign-in: the call's `account`, or the default one
+            identity = identity.for_account(args.pop("account", None))
         if spec.prepare is not None:
             spec.prepare(args)
         if spec.handler is not None:

@@ -35,6 +35,8 @@ class Identity:
     """User principal name for the audit log, or ``unverified`` when nothing proved it."""
     tenant: str = "unknown"
     """Tenant id, which keys the circuit breaker together with the Graph host."""
+    for_account: Callable[[str | None], Identity] | None = attrs.field(default=None, repr=False, eq=False)
+    """Local sign-in only: the identity for a tool call's ``account`` argument (None = the default)."""
 
 
 CURRENT_IDENTITY: contextvars.ContextVar[Identity | None] = contextvars.ContextVar("ms365mcp_identity", default=None)

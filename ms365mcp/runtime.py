@@ -36,6 +36,8 @@ class Runtime:
     validators: dict[str, ArgumentValidator]
     default_identity: Identity | None = None
     sandbox: Any = None
+    local_auth: Any = None
+    """ms365mcp.auth.local.LocalAuth when this process uses the local token cache."""
 
     @property
     def tools(self) -> dict[str, ToolSpec]:
@@ -43,6 +45,7 @@ class Runtime:
 
     async def aclose(self) -> None:
         await self.graph.aclose()
+        self.audit.close()
 
 
 def build_runtime(
@@ -59,8 +62,10 @@ def build_runtime(
     selection = select(catalog, settings)
     for warning in selection.warnings:
         log.warning(warning)
-    definitions = [tool_definition(spec) for spec in selection.tools.values()]
-    validators = {d["name"]: ArgumentValidator(d["inputSchema"]) for d in definitions}
+    from ms365mcp.auth.tools import PLUGIN_NAME as AUTH_TOOLS_PLUGIN
+    from ms365mcp.auth.tools import apply_auth_tool_policy
+
+    selection = apply_auth_tool_policy(catalog, selection, settings)
 
     sandbox = None
     identity: Identity | None = None
@@ -76,6 +81,17 @@ def build_runtime(
     elif settings.oauth_token:
         identity = static_token_identity(settings.oauth_token)
 
+    from ms365mcp.auth import setup_local_auth
+
+    local = setup_local_auth(settings, pm, selection, sandbox=sandbox, identity=identity)
+    identity = local.identity
+    names = local.account_names  # several cached accounts: every tool but the auth tools takes `account`
+    definitions = [
+        tool_definition(spec, account_param=bool(names) and spec.plugin != AUTH_TOOLS_PLUGIN, account_names=names)
+        for spec in selection.tools.values()
+    ]
+    validators = {d["name"]: ArgumentValidator(d["inputSchema"]) for d in definitions}
+
     graph = GraphClient(settings, pm, base_transport=base_transport)
     return Runtime(
         settings=settings,
@@ -88,4 +104,5 @@ def build_runtime(
         validators=validators,
         default_identity=identity,
         sandbox=sandbox,
+        local_auth=local.local_auth,
     )

@@ -90,6 +90,58 @@ def _scope_list(raw: str | None, name: str) -> tuple[str, ...] | None:
     return items
 
 
+def _url_list(raw: str | None) -> tuple[str, ...] | None:
+    if raw is None or not raw.strip():
+        return None
+    return tuple(u.strip() for u in raw.split(",") if u.strip())
+
+
+def validate_public_url(url: str, source: str = "--public-url") -> str:
+    """The browser-facing base URL: https, or http only on loopback; no query, fragment or trailing slash."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"{source}={url!r} must be an absolute URL such as https://mcp.example.com")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise SettingsError(f"{source}={url!r}: http:// is accepted only for loopback hosts; use https://")
+    if parts.query or parts.fragment:
+        raise SettingsError(f"{source}={url!r} must not carry a query or fragment")
+    return url.strip().rstrip("/")
+
+
+def _keyring_wanted(env: Mapping[str, str]) -> bool:
+    """MS365_MCP_USE_KEYTAR: a false-like value opts out of the OS keyring; unknown values warn."""
+    raw = (env.get("MS365_MCP_USE_KEYTAR") or "").strip().lower()
+    if raw in _FALSE:
+        return False
+    if raw and raw not in _TRUE:
+        import logging
+
+        logging.getLogger("ms365mcp").warning("MS365_MCP_USE_KEYTAR=%r is not a boolean; the keyring stays on", raw)
+    return True
+
+
+def _local_auth_values(env: Mapping[str, str]) -> dict[str, object]:
+    """Settings of local sign-in; an empty pin is kept as "" so from_env can refuse it."""
+    command = env.get("MS365_MCP_AUTH_CACHE_COMMAND") or None
+    paths = {
+        key: Path(env[name]).expanduser() if env.get(name) else None
+        for key, name in (
+            ("token_cache_path", "MS365_MCP_TOKEN_CACHE_PATH"),
+            ("selected_account_path", "MS365_MCP_SELECTED_ACCOUNT_PATH"),
+        )
+    }
+    return dict(
+        expected_username=env.get("MS365_MCP_EXPECTED_USERNAME"),
+        expected_home_account_id=env.get("MS365_MCP_EXPECTED_HOME_ACCOUNT_ID"),
+        auth_cache=(env.get("MS365_MCP_AUTH_CACHE") or ("command" if command else "file")).strip().lower(),
+        auth_cache_command=command,
+        auth_cache_command_timeout_ms=env_int(env, "MS365_MCP_AUTH_CACHE_COMMAND_TIMEOUT_MS", 10_000, minimum=1),
+        use_keyring=_keyring_wanted(env),
+        keyvault_url=env.get("MS365_MCP_KEYVAULT_URL") or None,
+        **paths,
+    )
+
+
 def default_state_dir(env: Mapping[str, str]) -> Path:
     return Path(env.get("HOME") or Path.home()) / ".ms365mcp"
 
@@ -129,9 +181,39 @@ class Settings:
     # transport and logs
     http: str | None = None
     audit_log: bool = True
+    audit_console: bool = True
+    """False for one-shot commands (``call``, ``tools``), whose console is a person's terminal."""
     redact_pii: bool = True
     log_dir: Path = attrs.field(factory=lambda: default_state_dir(os.environ) / "logs")
     state_dir: Path = attrs.field(factory=lambda: default_state_dir(os.environ))
+    # HTTP mode (see ms365mcp.server.http)
+    public_url: str | None = None
+    obo: bool = False
+    trust_proxy_auth: bool = False
+    allow_unauthenticated_discovery: bool = False
+    enable_auth_tools: bool = False
+    dynamic_registration: bool = True
+    allowed_redirect_uris: tuple[str, ...] | None = None
+    cors_origins: tuple[str, ...] = ("http://localhost:3000",)
+    rate_limit_disabled: bool = False
+    trust_proxy_hops: int = 0
+    state_key: str | None = attrs.field(default=None, repr=False)
+    max_body_bytes: int = 10 * 1024 * 1024
+    allowed_tenants: tuple[str, ...] | None = None
+    # local sign-in (see ms365mcp.auth)
+    auth_browser: bool = False
+    expected_username: str | None = None
+    expected_home_account_id: str | None = None
+    auth_cache: str = "file"
+    auth_cache_command: str | None = None
+    auth_cache_command_timeout_ms: int = 10_000
+    token_cache_path: Path | None = None
+    selected_account_path: Path | None = None
+    use_keyring: bool = True
+    keyvault_url: str | None = None
+    # file transfer tools (files plugin)
+    max_download_bytes: int = 10 * 1024 * 1024
+    """Largest file download-bytes returns inline; larger ones get a message pointing to get-download-url."""
 
     @property
     def transport(self) -> str:
@@ -180,10 +262,31 @@ class Settings:
             redact_pii=env_flag(env, "MS365_MCP_REDACT_PII", default=True),
             log_dir=log_dir,
             state_dir=state_dir,
+            public_url=env.get("MS365_MCP_PUBLIC_URL") or env.get("MS365_MCP_BASE_URL") or None,
+            obo=env_flag(env, "MS365_MCP_OBO"),
+            trust_proxy_auth=env_flag(env, "MS365_MCP_TRUST_PROXY_AUTH"),
+            allow_unauthenticated_discovery=env_flag(env, "MS365_MCP_ALLOW_UNAUTHENTICATED_DISCOVERY"),
+            enable_auth_tools=env_flag(env, "MS365_MCP_ENABLE_AUTH_TOOLS"),
+            dynamic_registration=not env_flag(env, "MS365_MCP_DISABLE_DCR"),
+            allowed_redirect_uris=_url_list(env.get("MS365_MCP_ALLOWED_REDIRECT_URIS")),
+            cors_origins=_url_list(env.get("MS365_MCP_CORS_ORIGIN")) or ("http://localhost:3000",),
+            rate_limit_disabled=env_flag(env, "MS365_MCP_RATE_LIMIT_DISABLED"),
+            trust_proxy_hops=env_int(env, "MS365_MCP_TRUST_PROXY_HOPS", 0),
+            state_key=env.get("MS365_MCP_STATE_KEY") or None,
+            max_body_bytes=env_int(env, "MS365_MCP_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1024),
+            allowed_tenants=_url_list(env.get("MS365_MCP_ALLOWED_TENANTS")),
+            **_local_auth_values(env),
+            max_download_bytes=env_int(env, "MS365_MCP_MAX_DOWNLOAD_BYTES", 10 * 1024 * 1024, minimum=1),
         )
         for key, value in overrides.items():
             if value is not None:
                 values[key] = value
         if values.get("allowed_scopes") == ():
             raise SettingsError("--allowed-scopes is empty: give permissions such as 'Mail.Read User.Read'")
+        if values.get("public_url"):
+            values["public_url"] = validate_public_url(str(values["public_url"]))
+        for pin in ("expected_username", "expected_home_account_id"):
+            if isinstance(values.get(pin), str) and not str(values[pin]).strip():
+                flag = "--" + pin.replace("_", "-")
+                raise SettingsError(f"{flag} / MS365_MCP_{pin.upper()} is empty: give the account, or leave it unset")
         return cls(**values)  # type: ignore[arg-type]

@@ -317,7 +317,7 @@ def test_closed_stream_does_not_raise(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- third-party sinks through the hook ------------------------------------------------------
 
 
-def test_third_party_sink_registers_through_the_hook(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+def test_hook_register_audit_sinks(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     received: list[dict[str, Any]] = []
 
     class Siem:

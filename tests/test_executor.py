@@ -103,3 +103,49 @@ async def test_not_signed_in(notes_pm: Any, tmp_path: Any) -> None:
         await rt.aclose()
     assert outcome.is_error and outcome.data["error"]["code"] == "not_signed_in"
     assert "MS365_MCP_OAUTH_TOKEN" in outcome.data["error"]["message"]
+
+
+@pytest.fixture
+async def fast_runtime(notes_pm: Any, tmp_path: Any) -> Any:
+    settings = Settings(sandbox=True, log_dir=tmp_path, graph_base_backoff_ms=1, graph_max_backoff_ms=2)
+    rt = build_runtime(settings, notes_pm)
+    yield rt
+    await rt.aclose()
+
+
+def _fault(**kwargs: Any) -> Any:
+    from ms365mcp.sandbox.tenant import Fault
+
+    return Fault(**kwargs)
+
+
+async def test_throttling_is_retried_through_the_whole_stack(fast_runtime: Any) -> None:
+    fast_runtime.sandbox.faults.append(_fault(path="/me/notes$", status=429, retry_after="0", times=2))
+    outcome = await execute(fast_runtime, "create-note", {"body": {"title": "after throttling"}})
+    assert not outcome.is_error and outcome.data["title"] == "after throttling"
+    assert [m for m, _ in fast_runtime.sandbox.requests].count("POST") == 3
+
+
+async def test_dropped_connection_retried_for_get_but_a_post_is_never_sent_twice(fast_runtime: Any) -> None:
+    fast_runtime.sandbox.faults.append(_fault(path="/me/notes/note-01", drop=True, times=1))
+    got = await execute(fast_runtime, "get-note", {"noteId": "note-01"})
+    assert not got.is_error
+    fast_runtime.sandbox.faults.append(_fault(path="/me/notes$", method="POST", status=503, times=1))
+    posted = await execute(fast_runtime, "create-note", {"body": {"title": "once"}})
+    assert posted.is_error and posted.data["error"]["status"] == 503
+    assert [m for m, _ in fast_runtime.sandbox.requests].count("POST") == 1
+
+
+async def test_circuit_opens_after_repeated_failures_and_says_so(notes_pm: Any, tmp_path: Any) -> None:
+    settings = Settings(sandbox=True, log_dir=tmp_path, graph_max_retries=0, circuit_threshold=2)
+    rt = build_runtime(settings, notes_pm)
+    try:
+        rt.sandbox.faults.append(_fault(path="/me/notes", status=500, times=10))
+        for _ in range(2):
+            assert (await execute(rt, "list-notes", {})).is_error
+        served = len(rt.sandbox.requests)
+        blocked = await execute(rt, "list-notes", {})
+    finally:
+        await rt.aclose()
+    assert blocked.is_error and blocked.data["error"]["code"] == "circuit_open"
+    assert len(rt.sandbox.requests) == served  # failed fast, Graph was not called

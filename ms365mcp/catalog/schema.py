@@ -25,7 +25,7 @@ _ODATA_SCHEMAS: dict[str, dict[str, Any]] = {
 CONTROL_PARAMS = ("fetchAllPages", "nextLink", "body")
 
 
-def input_schema(spec: ToolSpec, *, account_param: bool = False) -> dict[str, Any]:
+def input_schema(spec: ToolSpec, *, account_param: bool = False, account_names: tuple[str, ...] = ()) -> dict[str, Any]:
     """The JSON schema of a tool's arguments."""
     props: dict[str, Any] = {}
     required: list[str] = []
@@ -40,6 +40,7 @@ def input_schema(spec: ToolSpec, *, account_param: bool = False) -> dict[str, An
         props["nextLink"] = {"type": "string"}
     for name, schema in spec.params.items():
         props[name] = dict(schema)
+        props[name].pop("in", None)  # where the request builder sends it; not part of the schema
         if schema.get("required") is True:  # a convenience flag on extra params
             props[name].pop("required")
             required.append(name)
@@ -49,6 +50,8 @@ def input_schema(spec: ToolSpec, *, account_param: bool = False) -> dict[str, An
             required.append("body")
     if account_param:
         props["account"] = {"type": "string"}
+        if account_names:  # several signed-in accounts: say which, once per tool
+            props["account"]["description"] = "Account (default: the selected one): " + ", ".join(account_names)
     schema: dict[str, Any] = {"type": "object", "properties": props}
     if required:
         schema["required"] = required
@@ -67,7 +70,9 @@ def annotations(spec: ToolSpec) -> dict[str, bool]:
     }
 
 
-def tool_definition(spec: ToolSpec, *, account_param: bool = False) -> dict[str, Any]:
+def tool_definition(
+    spec: ToolSpec, *, account_param: bool = False, account_names: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """The tools/list entry for a spec, in wire (camelCase) form."""
     description = spec.description
     if spec.api_version == "beta":
@@ -75,6 +80,6 @@ def tool_definition(spec: ToolSpec, *, account_param: bool = False) -> dict[str,
     return {
         "name": spec.name,
         "description": description,
-        "inputSchema": input_schema(spec, account_param=account_param),
+        "inputSchema": input_schema(spec, account_param=account_param, account_names=account_names),
         "annotations": annotations(spec),
     }

@@ -63,7 +63,8 @@ class ToolSpec:
     content_type: str | None = None
     """Content-Type for non-JSON bodies (HTML pages, images)."""
     params: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
-    """Extra input properties (not sent to Graph) that a handler or a request hook reads."""
+    """Extra input properties that a handler or a request hook reads; not sent to Graph, except
+    those marked ``"in": "query"``, which go out as plain query parameters (``startDateTime``)."""
     literal_params: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
     """Placeholders inside OData function syntax (``range(address='{address}')``)."""
     presets: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)

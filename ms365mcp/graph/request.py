@@ -114,15 +114,29 @@ def _odata_params(spec: ToolSpec, args: dict[str, Any], settings: Settings) -> l
     return params
 
 
+def _plain_query_params(spec: ToolSpec, args: dict[str, Any]) -> list[tuple[str, str]]:
+    """Extra params marked ``"in": "query"`` (calendar view windows), sent under their own names."""
+    params: list[tuple[str, str]] = []
+    for name, schema in spec.params.items():
+        value = args.get(name)
+        if schema.get("in") != "query" or value is None or value == "":
+            continue
+        params.append((name, ("true" if value else "false") if isinstance(value, bool) else str(value)))
+    return params
+
+
 def _next_link_target(spec: ToolSpec, rendered_path: str, link: str, settings: Settings) -> tuple[str, str]:
     """Check a nextLink the model passed back: same Graph host, same resource; return (version, query)."""
     graph = urlsplit(settings.graph_url)
     parts = urlsplit(link)
     expected = f"{graph.path.rstrip('/')}/{spec.api_version}{rendered_path}"
+    # Graph writes function segments without their parentheses in the links it returns (delta()).
+    bare = expected.removesuffix("()")
     if (parts.scheme, parts.netloc) != (graph.scheme, graph.netloc) or parts.path not in (
         expected,
         expected.replace("%2F", "/"),
         expected + "/",
+        bare,
     ):
         raise ToolInputError("nextLink", "must be the nextLink this tool returned for the same resource")
     return spec.api_version, parts.query
@@ -150,7 +164,7 @@ def build_request(spec: ToolSpec, args: dict[str, Any], settings: Settings) -> G
     else:
         if "search" in args and "filter" in args and "search" in spec.query and _is_mail_collection(spec):
             raise ToolInputError("search", "can't be combined with filter on messages (Graph refuses it); use one")
-        params = tuple(_odata_params(spec, args, settings))
+        params = tuple(_odata_params(spec, args, settings) + _plain_query_params(spec, args))
     names = {k for k, _ in params}
     if "$count" in names or ("$search" in names and _last_static_segment(spec.path) in _DIRECTORY_COLLECTIONS):
         headers.append(("ConsistencyLevel", "eventual"))

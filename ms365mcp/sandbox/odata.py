@@ -169,7 +169,7 @@ class _FilterParser:
         return token
 
     def expect(self, value: str) -> None:
-        kind, text = self.take()
+        _, text = self.take()
         if text != value:
             raise _bad_filter(f"expected '{value}' but found '{text}' in '{self.text}'.")
 
@@ -192,7 +192,7 @@ class _FilterParser:
             terms.append(self.and_expr())
         if len(terms) == 1:
             return terms[0]
-        return lambda item, env: any(t(item, env) for t in terms)
+        return lambda item, env: any(t(item, env) is True for t in terms)
 
     def and_expr(self) -> Expr:
         terms = [self.not_expr()]
@@ -200,12 +200,12 @@ class _FilterParser:
             terms.append(self.not_expr())
         if len(terms) == 1:
             return terms[0]
-        return lambda item, env: all(t(item, env) for t in terms)
+        return lambda item, env: all(t(item, env) is True for t in terms)
 
     def not_expr(self) -> Expr:
         if self.keyword("not"):
             inner = self.not_expr()
-            return lambda item, env: not inner(item, env)
+            return lambda item, env: inner(item, env) is not True
         return self.comparison()
 
     def comparison(self) -> Expr:
@@ -215,7 +215,7 @@ class _FilterParser:
             op = self.take()[1].lower()
             right = self.operand()
             return lambda item, env: _compare(op, left(item, env), right(item, env))
-        return lambda item, env: left(item, env) is True
+        return left  # a bare operand: a boolean property, a function call or a value inside a call
 
     def operand(self) -> Expr:
         kind, text = self.take()
@@ -309,7 +309,7 @@ class _FilterParser:
             elements = collection(item, env) or []
             if not isinstance(elements, list):
                 elements = [elements]
-            results = (body(item, {**env, var: element}) for element in elements)
+            results = (body(item, {**env, var: element}) is True for element in elements)
             return any(results) if kind == "any" else all(results)
 
         return test
@@ -322,7 +322,7 @@ def compile_filter(text: str) -> Callable[[Any], bool]:
         GraphError: 400 BadRequest when the expression can't be parsed.
     """
     expr = _FilterParser(text).parse()
-    return lambda item: bool(expr(item, {}))
+    return lambda item: expr(item, {}) is True
 
 
 # --- $search --------------------------------------------------------------------------------
@@ -397,7 +397,7 @@ def select_fields(item: Mapping[str, Any], select: str | None, keep: Iterable[st
     if not select:
         return dict(item)
     wanted = {s.strip().split("/")[0] for s in select.split(",") if s.strip()} | {"id", *keep}
-    return {k: v for k, v in item.items() if k in wanted or k.startswith("@odata.")}
+    return {k: v for k, v in item.items() if k in wanted or k.startswith("@")}
 
 
 def _int_option(request: SandboxRequest, name: str) -> int | None:
@@ -414,8 +414,8 @@ def _int_option(request: SandboxRequest, name: str) -> int | None:
 
 
 def _raw_path(request: SandboxRequest) -> str:
-    raw = getattr(request, "raw_path", "") or ""
-    return raw or quote(request.path)
+    """The path as the client sent it, so an encoded id stays one segment in the links we build."""
+    return request.raw_path or quote(request.path)
 
 
 def odata_context(request: SandboxRequest, suffix: str = "") -> str:

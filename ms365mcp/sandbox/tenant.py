@@ -8,7 +8,7 @@ import json
 import re
 import secrets
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import attrs
@@ -17,6 +17,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+if TYPE_CHECKING:
+    from ms365mcp.sandbox.entra import EntraEmulator
 
 Handler = Callable[["SandboxRequest"], Awaitable[Any]]
 
@@ -166,8 +169,11 @@ class SandboxTenant:
         self.requests: list[tuple[str, str]] = []
         """Every (method, path) served, for tests that count calls."""
         self._routes: list[tuple[str, str, Handler]] = []
+        self._anonymous: set[Handler] = set()
+        """Handlers served without a bearer token (pre-authenticated upload and download URLs)."""
         self._tokens: dict[str, str] = {}
         self._ids = itertools.count(1)
+        self._entra: EntraEmulator | None = None
 
     # -- users and tokens --------------------------------------------------------------
     @property
@@ -191,8 +197,26 @@ class SandboxTenant:
         return token
 
     def user_for_token(self, token: str) -> SandboxUser | None:
+        """The user behind an opaque sandbox token, or behind a JWT the sign-in emulator signed."""
         user_id = self._tokens.get(token)
-        return self.find_user(user_id) if user_id else None
+        if user_id:
+            return self.find_user(user_id)
+        if self._entra is not None and token.count(".") == 2:
+            return self._entra.user_for_access_token(token)
+        return None
+
+    @property
+    def entra(self) -> EntraEmulator:
+        """The tenant's sign-in emulator (created on first use; see ms365mcp.sandbox.entra)."""
+        if self._entra is None:
+            from ms365mcp.sandbox.entra import EntraEmulator
+
+            self._entra = EntraEmulator(self)
+        return self._entra
+
+    @entra.setter
+    def entra(self, emulator: EntraEmulator) -> None:
+        self._entra = emulator
 
     # -- data helpers --------------------------------------------------------------------
     def new_id(self, prefix: str = "id") -> str:
@@ -204,11 +228,17 @@ class SandboxTenant:
         return self.store.setdefault(name, {})
 
     # -- routes --------------------------------------------------------------------------
-    def route(self, method: str, path: str) -> Callable[[Handler], Handler]:
-        """Decorator: serve ``method path`` (Graph path with ``{name}`` placeholders) under every API version."""
+    def route(self, method: str, path: str, *, anonymous: bool = False) -> Callable[[Handler], Handler]:
+        """Decorator: serve ``method path`` (Graph path with ``{name}`` placeholders) under every API version.
+
+        ``anonymous`` routes skip the token check, like Graph's pre-authenticated upload and download
+        URLs; their handlers see the default user and may refuse a request that carries a token.
+        """
 
         def decorate(handler: Handler) -> Handler:
             self._routes.append((method.upper(), path, handler))
+            if anonymous:
+                self._anonymous.add(handler)
             return handler
 
         return decorate
@@ -233,7 +263,8 @@ class SandboxTenant:
         for method, path, handler in self._routes:
             starlette_path = re.sub(r"\{([A-Za-z0-9_]+)\}", r"{\1}", path)
             for version in ("v1.0", "beta"):
-                routes.append(Route(f"/{version}{starlette_path}", self._endpoint(handler), methods=[method]))
+                endpoint = self._endpoint(handler, anonymous=handler in self._anonymous)
+                routes.append(Route(f"/{version}{starlette_path}", endpoint, methods=[method]))
         return Starlette(routes=routes, exception_handlers={404: self._not_found, 405: self._not_allowed})
 
     async def _not_found(self, request: Request, exc: Exception) -> Response:
@@ -270,7 +301,7 @@ class SandboxTenant:
                 return None
         return None
 
-    def _endpoint(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    def _endpoint(self, handler: Handler, anonymous: bool = False) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             path = unquote(request.url.path)
             self.requests.append((request.method, path))
@@ -280,6 +311,8 @@ class SandboxTenant:
             auth = request.headers.get("authorization", "")
             token = auth[7:] if auth.lower().startswith("bearer ") else ""
             user = self.user_for_token(token) if token else None
+            if user is None and anonymous:
+                user = self.me
             if user is None:
                 return graph_error_response(
                     401,

@@ -39,11 +39,20 @@ def instructions_for(runtime: Runtime) -> str:
 
 
 def to_result(outcome: ToolOutcome) -> types.CallToolResult:
-    return types.CallToolResult(
-        content=[types.TextContent(type="text", text=compact_json(outcome.data))],
-        structured_content=outcome.data,
-        is_error=outcome.is_error,
-    )
+    data = outcome.data
+    content: list[Any] = []
+    resource = data.get("_resource") if isinstance(data, dict) else None
+    if isinstance(resource, dict):
+        # Binary bytes (download-bytes) travel once, as an embedded blob; the JSON only describes them.
+        data = {k: v for k, v in data.items() if k != "_resource"}
+        content.append(types.TextContent(type="text", text=compact_json(data)))
+        blob = types.BlobResourceContents(
+            uri=resource["uri"], mime_type=resource.get("mimeType"), blob=resource["blob"]
+        )
+        content.append(types.EmbeddedResource(type="resource", resource=blob))
+    else:
+        content.append(types.TextContent(type="text", text=compact_json(data)))
+    return types.CallToolResult(content=content, structured_content=data, is_error=outcome.is_error)
 
 
 def build_server(runtime: Runtime) -> Server:

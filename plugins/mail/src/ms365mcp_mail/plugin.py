@@ -21,8 +21,11 @@ def register_presets(register: Callable[..., None]) -> None:
     register(Preset("mail", "Outlook mail: read, search, send, organise folders, rules and settings."))
     register(Preset("outlook", "Outlook mail, calendar and contacts together."))
     register(Preset("personal", "Everyday tools for one person's mail, calendar, files and tasks."))
-    register(Preset("work", "Work-account tools: shared mailboxes, calendars, Teams and the directory.",
-                     requires_org_mode=True))
+    register(
+        Preset(
+            "work", "Work-account tools: shared mailboxes, calendars, Teams and the directory.", requires_org_mode=True
+        )
+    )
     register(Preset("all", "Every installed tool.", includes_all=True))
 
 

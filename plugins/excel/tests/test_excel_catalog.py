@@ -1,0 +1,70 @@
+"""Every excel row of the reference catalogue is a tool with the same name, method, path and permissions."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pluggy
+from ms365mcp_excel.session import run_in_session
+
+from ms365mcp import tokens
+from ms365mcp.catalog.registry import collect
+from ms365mcp.catalog.schema import input_schema, tool_definition
+from ms365mcp.catalog.spec import scopes
+
+ROWS = list(csv.DictReader((Path(__file__).parent / "excel-endpoints.tsv").open(), delimiter="\t"))
+RENAMES = {
+    "{drive-id}": "{driveId}",
+    "{driveItem-id}": "{driveItemId}",
+    "{workbookWorksheet-id}": "{worksheetId}",
+    "{workbookTable-id}": "{tableId}",
+}
+
+
+def _path(raw: str) -> str:
+    for old, new in RENAMES.items():
+        raw = raw.replace(old, new)
+    return raw
+
+
+def test_every_reference_row_is_a_tool_with_the_same_shape(pm: pluggy.PluginManager) -> None:
+    tools = collect(pm).tools
+    assert len(ROWS) == 23
+    for row in ROWS:
+        spec = tools[row["tool"]]
+        assert spec.plugin == "excel"
+        assert (spec.method, spec.path, spec.api_version) == (row["method"], _path(row["path"]), row["api"])
+        assert spec.presets == frozenset(row["presets"].split(",")), row["tool"]
+        assert spec.scopes == scopes(row["scopes_personal"]) and not spec.org_only, row["tool"]
+        assert spec.handler is run_in_session
+
+
+def test_literal_params_sit_inside_function_syntax(pm: pluggy.PluginManager) -> None:
+    tools = collect(pm).tools
+    assert tools["get-excel-range"].literal_params == frozenset({"address"})
+    assert tools["update-excel-table-row"].literal_params == frozenset({"index"})
+    assert tools["format-excel-range-border"].literal_params == frozenset({"address"})  # sideIndex is a segment
+    schema = input_schema(tools["delete-excel-table-row"])
+    assert schema["properties"]["index"] == {"type": ["integer", "string"]} and "index" in schema["required"]
+
+
+def test_presets_are_registered(pm: pluggy.PluginManager) -> None:
+    presets = collect(pm).presets
+    assert {"excel", "personal", "work", "all"} <= set(presets)
+
+
+def test_token_budget_per_tool(pm: pluggy.PluginManager) -> None:
+    tools = [t for t in collect(pm).tools.values() if t.plugin == "excel"]
+    costs = [tokens.count(tokens.compact(tool_definition(t))) for t in tools]
+    assert len(tools) == 23
+    assert sum(costs) / len(costs) <= 150, costs
+
+
+def test_docs_list_every_tool_with_its_permission() -> None:
+    from ms365mcp_excel.tools import TOOLS
+
+    doc = (Path(__file__).parents[3] / "docs" / "plugins" / "excel.md").read_text()
+    lines = {line.split("|")[1].strip(" `"): line for line in doc.splitlines() if line.startswith("| `")}
+    for spec in TOOLS:
+        assert spec.name in lines and spec.scopes[0][0] in lines[spec.name], spec.name
