@@ -40,6 +40,9 @@ PROBE_TOOLS = {
     "outlook": ("list-mail-folders", {}),
     "personal": ("list-mail-messages", {"top": 5}),
     "all": ("list-mail-messages", {"top": 5}),
+    "excel": ("list-excel-worksheets", {"driveId": "b!adele-onedrive-0001", "driveItemId": "01ADELEBUDGET2025XLSX"}),
+    "search": ("search-onedrive-files", {"driveId": "b!adele-onedrive-0001", "q": "budget"}),
+    "work": ("list-shared-mailbox-messages", {"userId": "support@contoso.sandbox", "top": 5}),
 }
 
 

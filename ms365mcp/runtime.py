@@ -38,6 +38,8 @@ class Runtime:
     sandbox: Any = None
     local_auth: Any = None
     """ms365mcp.auth.local.LocalAuth when this process uses the local token cache."""
+    account_names: tuple[str, ...] = ()
+    """Usernames of the cached accounts when several are signed in (they get an ``account`` argument)."""
 
     @property
     def tools(self) -> dict[str, ToolSpec]:
@@ -87,7 +89,7 @@ def build_runtime(
     identity = local.identity
     names = local.account_names  # several cached accounts: every tool but the auth tools takes `account`
     definitions = [
-        tool_definition(spec, account_param=bool(names) and spec.plugin != AUTH_TOOLS_PLUGIN, account_names=names)
+        tool_definition(spec, account_param=bool(names) and spec.plugin != AUTH_TOOLS_PLUGIN)
         for spec in selection.tools.values()
     ]
     validators = {d["name"]: ArgumentValidator(d["inputSchema"]) for d in definitions}
@@ -105,4 +107,5 @@ def build_runtime(
         default_identity=identity,
         sandbox=sandbox,
         local_auth=local.local_auth,
+        account_names=names,
     )

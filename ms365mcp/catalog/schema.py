@@ -25,7 +25,7 @@ _ODATA_SCHEMAS: dict[str, dict[str, Any]] = {
 CONTROL_PARAMS = ("fetchAllPages", "nextLink", "body")
 
 
-def input_schema(spec: ToolSpec, *, account_param: bool = False, account_names: tuple[str, ...] = ()) -> dict[str, Any]:
+def input_schema(spec: ToolSpec, *, account_param: bool = False) -> dict[str, Any]:
     """The JSON schema of a tool's arguments."""
     props: dict[str, Any] = {}
     required: list[str] = []
@@ -50,8 +50,6 @@ def input_schema(spec: ToolSpec, *, account_param: bool = False, account_names: 
             required.append("body")
     if account_param:
         props["account"] = {"type": "string"}
-        if account_names:  # several signed-in accounts: say which, once per tool
-            props["account"]["description"] = "Account (default: the selected one): " + ", ".join(account_names)
     schema: dict[str, Any] = {"type": "object", "properties": props}
     if required:
         schema["required"] = required
@@ -70,9 +68,7 @@ def annotations(spec: ToolSpec) -> dict[str, bool]:
     }
 
 
-def tool_definition(
-    spec: ToolSpec, *, account_param: bool = False, account_names: tuple[str, ...] = ()
-) -> dict[str, Any]:
+def tool_definition(spec: ToolSpec, *, account_param: bool = False) -> dict[str, Any]:
     """The tools/list entry for a spec, in wire (camelCase) form."""
     description = spec.description
     if spec.api_version == "beta":
@@ -80,6 +76,6 @@ def tool_definition(
     return {
         "name": spec.name,
         "description": description,
-        "inputSchema": input_schema(spec, account_param=account_param, account_names=account_names),
+        "inputSchema": input_schema(spec, account_param=account_param),
         "annotations": annotations(spec),
     }

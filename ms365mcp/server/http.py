@@ -60,9 +60,13 @@ _CORS_HEADERS = [
 
 
 def parse_http_address(value: str, flag: str = "--http") -> tuple[str, int]:
-    """``3000``, ``:3000``, ``host:3000`` or ``[::1]:3000`` -> (host, port); a bare port binds loopback."""
+    """``3000``, ``:3000``, ``host:3000`` or ``[::1]:3000`` -> (host, port).
+
+    A bare port binds every interface, as the deployment spec's container examples expect; give
+    ``127.0.0.1:PORT`` to stay local. Start-up logs the bound address either way.
+    """
     text = value.strip()
-    host = "127.0.0.1"
+    host = "0.0.0.0"
     port_text = text
     if text.startswith("["):
         end = text.find("]")
@@ -356,9 +360,10 @@ async def serve_http(
     http_app = build_app(runtime, login_base=base if runtime.sandbox is not None else None)
     config = hypercorn_config(host, port)
     log.warning(
-        "ms365mcp serving %d tools on %s/mcp (auth: %s)%s",
+        "ms365mcp serving %d tools on %s/mcp (listening on %s, auth: %s)%s",
         len(runtime.tool_definitions),
         browser_base(host, port),
+        config.bind[0],
         http_app.mode,
         f"; sandbox sign-in at {base}{SANDBOX_LOGIN_PREFIX}" if runtime.sandbox is not None else "",
     )

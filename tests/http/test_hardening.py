@@ -185,8 +185,8 @@ async def test_security_headers_and_no_store(tmp_path: Any) -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("3000", ("127.0.0.1", 3000)),
-        (":3000", ("127.0.0.1", 3000)),
+        ("3000", ("0.0.0.0", 3000)),
+        (":3000", ("0.0.0.0", 3000)),
         ("0.0.0.0:80", ("0.0.0.0", 80)),
         ("[::1]:8080", ("::1", 8080)),
         ("mcp.internal:443", ("mcp.internal", 443)),

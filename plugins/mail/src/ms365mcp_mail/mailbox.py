@@ -7,6 +7,7 @@ only counts, ``hasAttachments`` and the body representation are computed when an
 from __future__ import annotations
 
 import base64
+import functools
 import random
 import re
 import uuid
@@ -62,8 +63,12 @@ def now_iso(moment: datetime | None = None) -> str:
     return (moment or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@functools.lru_cache(maxsize=4096)
 def html_to_text(html: str) -> str:
-    """Plain text of an HTML body, one line per block, as Outlook renders ``Prefer: body-content-type=text``."""
+    """Plain text of an HTML body, one line per block, as Outlook renders ``Prefer: body-content-type=text``.
+
+    Cached: every list call converts the whole mailbox for search and previews, and bodies rarely change.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         soup = BeautifulSoup(html, "html.parser")
