@@ -58,7 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--port", type=int, default=8765, help="for `sandbox`: loopback port to serve on")
     http = parser.add_argument_group("HTTP mode (organisations)")
     http.add_argument(
-        "--http", metavar="[HOST:]PORT", nargs="?", const="3000",
+        "--http",
+        metavar="[HOST:]PORT",
+        nargs="?",
+        const="3000",
         help="serve Streamable HTTP at /mcp (bare flag: 3000; bare port: all interfaces; 127.0.0.1:PORT for local only)",
     )
     http.add_argument("--public-url", metavar="URL", help="browser-facing base URL (MS365_MCP_PUBLIC_URL)")

@@ -35,8 +35,10 @@ def instructions_for(runtime: Runtime) -> str:
         text += " This server is read-only: nothing can be sent, changed or deleted."
     if runtime.account_names:
         # Said once here rather than in every schema: cheaper, and no address list in each tool.
-        text += (" Several accounts are signed in: tools take `account` (a username from list-accounts);"
-                 " without it the selected account is used.")
+        text += (
+            " Several accounts are signed in: tools take `account` (a username from list-accounts);"
+            " without it the selected account is used."
+        )
     if not runtime.settings.org_mode:
         text += " Work-only tools (shared mailboxes, Teams, directory) need --org-mode."
     return text
