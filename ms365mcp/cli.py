@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="[HOST:]PORT",
         nargs="?",
         const="3000",
-        help="serve Streamable HTTP at /mcp (bare flag: 3000; bare port: all interfaces; 127.0.0.1:PORT for local only)",
+        help="serve Streamable HTTP at /mcp (bare flag: 3000; bare port: all interfaces; 127.0.0.1:PORT: local)",
     )
     http.add_argument("--public-url", metavar="URL", help="browser-facing base URL (MS365_MCP_PUBLIC_URL)")
     http.add_argument("--obo", action="store_true", default=None, help="check JWT bearers, exchange On-Behalf-Of")
