@@ -15,6 +15,7 @@ log = logging.getLogger("ms365mcp.plugins")
 
 #: Modules of the core that implement hooks exactly as a third-party plugin would.
 BUILTIN_PLUGINS = (
+    "ms365mcp.presets",
     "ms365mcp.audit",
     "ms365mcp.graph.resilience",
     "ms365mcp.auth.cache",

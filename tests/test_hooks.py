@@ -171,3 +171,11 @@ def test_hook_register_auth_cache_providers() -> None:
     provider = found["memory"](Settings())
     provider.save("token-cache", "x")
     assert provider.load("token-cache") == "x"
+
+
+def test_composite_presets_come_from_the_core_once() -> None:
+    presets = collect(make_plugin_manager()).presets
+    assert {p: presets[p].plugin for p in ("outlook", "personal", "work", "search", "all")} == dict.fromkeys(
+        ("outlook", "personal", "work", "search", "all"), "ms365mcp.presets"
+    )
+    assert presets["work"].requires_org_mode and presets["all"].includes_all

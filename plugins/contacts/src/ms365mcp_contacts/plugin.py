@@ -19,14 +19,6 @@ def register_tools(register: Callable[..., None]) -> None:
 def register_presets(register: Callable[..., None]) -> None:
     """The ``contacts`` preset and the composite presets contacts tools belong to."""
     register(Preset("contacts", "Outlook contacts and contact folders."))
-    register(Preset("outlook", "Outlook mail, calendar and contacts together."))
-    register(Preset("personal", "Everyday tools for one person's mail, calendar, files and tasks."))
-    register(
-        Preset(
-            "work", "Work-account tools: shared mailboxes, calendars, Teams and the directory.", requires_org_mode=True
-        )
-    )
-    register(Preset("all", "Every installed tool.", includes_all=True))
 
 
 @hookimpl

@@ -19,15 +19,6 @@ def register_tools(register: Callable[..., None]) -> None:
 def register_presets(register: Callable[..., None]) -> None:
     """The ``excel`` preset and the composite presets Excel tools belong to."""
     register(Preset("excel", "Excel workbooks in OneDrive: worksheets, ranges, formats, tables and charts."))
-    register(Preset("personal", "Everyday tools for one person's mail, calendar, files and tasks."))
-    register(
-        Preset(
-            "work",
-            "Work-account tools: shared mailboxes, calendars, Teams and the directory.",
-            requires_org_mode=True,
-        )
-    )
-    register(Preset("all", "Every installed tool.", includes_all=True))
 
 
 @hookimpl

@@ -20,16 +20,6 @@ def register_presets(register: Callable[..., None]) -> None:
     """``files`` and ``onedrive``, and the composite presets files tools belong to."""
     register(Preset("files", "OneDrive and document libraries: browse, search, share, upload and download files."))
     register(Preset("onedrive", "OneDrive files (same tools as files)."))
-    register(Preset("search", "Search across mail, files and the directory."))
-    register(Preset("personal", "Everyday tools for one person's mail, calendar, files and tasks."))
-    register(
-        Preset(
-            "work",
-            "Work-account tools: shared mailboxes, calendars, Teams and the directory.",
-            requires_org_mode=True,
-        )
-    )
-    register(Preset("all", "Every installed tool.", includes_all=True))
 
 
 @hookimpl
