@@ -54,7 +54,7 @@ class GraphRequest:
     @property
     def target(self) -> str:
         """Version, path and query: what follows the Graph host."""
-        query = "&".join(f"{quote(k, safe='$')}={quote(v, safe=',$:/()@')}" for k, v in self.params)
+        query = "&".join(f"{quote(k, safe='$@')}={quote(v, safe=',$:/()@')}" for k, v in self.params)
         return f"/{self.api_version}{self.path}" + (f"?{query}" if query else "")
 
 

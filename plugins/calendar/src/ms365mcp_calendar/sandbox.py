@@ -34,6 +34,7 @@ from ms365mcp_calendar.store import (
     to_utc_dtz,
 )
 from ms365mcp_calendar.timezones import zone_info
+from ms365mcp_calendar.tools import PERMISSION_ROLES
 
 #: Where the calendar books (by user id) and the rooms live in ``tenant.store``.
 STORE_KEY = "calendar"
@@ -71,15 +72,7 @@ EVENT_FIELDS = frozenset(
 READ_ROLES = frozenset(
     {"limitedRead", "read", "write", "delegateWithoutPrivateEventAccess", "delegateWithPrivateEventAccess"}
 )
-ALL_ROLES = (
-    "none",
-    "freeBusyRead",
-    "limitedRead",
-    "read",
-    "write",
-    "delegateWithoutPrivateEventAccess",
-    "delegateWithPrivateEventAccess",
-)
+ALL_ROLES = PERMISSION_ROLES
 BUSY = {"free": "0", "tentative": "1", "busy": "2", "oof": "3", "workingElsewhere": "4"}
 
 Handler = Callable[[SandboxRequest], Awaitable[Any]]

@@ -17,6 +17,7 @@ import attrs
 from ms365mcp.sandbox.tenant import SandboxTenant, SandboxUser
 from ms365mcp_calendar.store import CalendarBook, email
 from ms365mcp_calendar.timezones import zone_info
+from ms365mcp_calendar.tools import PERMISSION_ROLES
 
 #: The zone the sandbox users work in (the mail plugin's mailbox settings use the same).
 USER_ZONE = "Pacific Standard Time"
@@ -323,15 +324,7 @@ def share(book: CalendarBook, user: SandboxUser, role: str) -> dict[str, Any]:
         "isRemovable": True,
         "isInsideOrganization": True,
         "role": role,
-        "allowedRoles": [
-            "none",
-            "freeBusyRead",
-            "limitedRead",
-            "read",
-            "write",
-            "delegateWithoutPrivateEventAccess",
-            "delegateWithPrivateEventAccess",
-        ],
+        "allowedRoles": list(PERMISSION_ROLES),
         "emailAddress": email(user.mail, user.displayName),
     }
     book.permissions[perm_id] = permission

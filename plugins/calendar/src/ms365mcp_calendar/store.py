@@ -11,15 +11,14 @@ import base64
 import copy
 import random
 import re
-import warnings
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 import attrs
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
 from ms365mcp.sandbox.tenant import GraphError, SandboxUser
+from ms365mcp.sandbox.text import body_text, html_to_text
 from ms365mcp_calendar.timezones import zone_info
 
 NOT_FOUND = "The specified object was not found in the store."
@@ -80,26 +79,6 @@ def ensure_online(event: dict[str, Any]) -> None:
     if event.get("isOnlineMeeting") and not event.get("onlineMeeting"):
         event["onlineMeetingProvider"] = "teamsForBusiness"
         event["onlineMeeting"] = {"joinUrl": f"https://teams.microsoft.com/l/meetup-join/sandbox/{event['id'][-12:]}"}
-
-
-def html_to_text(html: str) -> str:
-    """Plain text of an HTML body, as Outlook renders ``Prefer: outlook.body-content-type="text"``."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-        soup = BeautifulSoup(html, "html.parser")
-    for hidden in soup(["script", "style", "head", "title"]):
-        hidden.decompose()
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    lines = [re.sub(r"[ \t\xa0]+", " ", line).strip() for line in soup.get_text("\n").splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def body_text(body: dict[str, Any] | None) -> str:
-    if not body:
-        return ""
-    content = str(body.get("content") or "")
-    return html_to_text(content) if str(body.get("contentType", "")).lower() == "html" else content
 
 
 def email(address: str, name: str | None = None) -> dict[str, str]:

@@ -7,19 +7,17 @@ only counts, ``hasAttachments`` and the body representation are computed when an
 from __future__ import annotations
 
 import base64
-import functools
 import random
 import re
 import uuid
-import warnings
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 import attrs
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
 from ms365mcp.sandbox.tenant import SANDBOX_GRAPH_URL, GraphError, SandboxUser
+from ms365mcp.sandbox.text import body_text, html_to_text
 
 #: Graph's well-known folder names and the display names Outlook gives them.
 WELL_KNOWN = {
@@ -63,30 +61,6 @@ def now_iso(moment: datetime | None = None) -> str:
     return (moment or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@functools.lru_cache(maxsize=4096)
-def html_to_text(html: str) -> str:
-    """Plain text of an HTML body, one line per block, as Outlook renders ``Prefer: body-content-type=text``.
-
-    Cached: every list call converts the whole mailbox for search and previews, and bodies rarely change.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-        soup = BeautifulSoup(html, "html.parser")
-    for hidden in soup(["script", "style", "head", "title"]):
-        hidden.decompose()
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    text = soup.get_text("\n")
-    lines = [re.sub(r"[ \t\xa0]+", " ", line).strip() for line in text.splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def body_text(body: dict[str, Any] | None) -> str:
-    """The plain text of a Graph itemBody, whatever its content type."""
-    if not body:
-        return ""
-    content = str(body.get("content") or "")
-    return html_to_text(content) if str(body.get("contentType", "")).lower() == "html" else content
 
 
 def preview(body: dict[str, Any] | None) -> str:
