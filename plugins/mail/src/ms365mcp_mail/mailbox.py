@@ -61,8 +61,6 @@ def now_iso(moment: datetime | None = None) -> str:
     return (moment or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-
-
 def preview(body: dict[str, Any] | None) -> str:
     """``bodyPreview``: the first 255 characters of the text, whitespace folded."""
     return re.sub(r"\s+", " ", body_text(body)).strip()[:255]
