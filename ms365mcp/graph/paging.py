@@ -9,6 +9,7 @@ import attrs
 from ms365mcp.graph.client import GraphClient
 from ms365mcp.graph.shaping import strip_odata
 from ms365mcp.identity import Identity
+from ms365mcp.progress import report
 
 
 @attrs.frozen
@@ -41,6 +42,7 @@ async def fetch_remaining(
         page = strip_odata(response.json())
         items.extend(page.get("value", []))
         pages += 1
+        await report(pages, limits.max_pages, f"{len(items)} items from {pages} pages")
         next_link = page.get("nextLink")
         if page.get("deltaLink"):
             merged["deltaLink"] = page["deltaLink"]

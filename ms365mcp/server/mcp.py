@@ -13,6 +13,7 @@ from mcp.shared.exceptions import MCPError
 from ms365mcp import __version__
 from ms365mcp.executor import ToolOutcome, UnknownTool, execute
 from ms365mcp.graph.shaping import compact_json
+from ms365mcp.progress import CURRENT_REPORTER
 from ms365mcp.runtime import Runtime
 
 log = logging.getLogger("ms365mcp.server")
@@ -70,6 +71,10 @@ def build_server(runtime: Runtime) -> Server:
         return list_result
 
     async def call_tool(ctx: ServerRequestContext, params: types.CallToolRequestParams) -> types.CallToolResult:
+        async def progress(done: float, total: float | None, message: str | None) -> None:
+            await ctx.session.report_progress(done, total, message)
+
+        reset = CURRENT_REPORTER.set(progress)
         try:
             outcome = await execute(runtime, params.name, params.arguments)
         except UnknownTool:
@@ -86,6 +91,8 @@ def build_server(runtime: Runtime) -> Server:
                 },
                 is_error=True,
             )
+        finally:
+            CURRENT_REPORTER.reset(reset)
         return to_result(outcome)
 
     return Server(

@@ -51,3 +51,15 @@ async def test_bad_input_is_a_tool_error_and_the_server_keeps_serving(client: An
     assert "Unknown tool" in str(info.value)
     good = await client.call_tool("list-notes", {"top": 1})
     assert good.is_error is False and len(good.structured_content["value"]) == 1
+
+
+async def test_fetch_all_pages_reports_progress(client: Any) -> None:
+    seen: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append((progress, total, message))
+
+    result = await client.call_tool("list-notes", {"top": 10, "fetchAllPages": True}, progress_callback=on_progress)
+    assert len(result.structured_content["value"]) == 25
+    assert [p for p, _, _ in seen] == [2, 3]
+    assert seen[-1][2] == "25 items from 3 pages"

@@ -256,3 +256,20 @@ async def test_every_files_tool_was_exercised(runtime: Runtime) -> None:
     names = [n for n, t in runtime.tools.items() if t.plugin == "files"]
     assert len(names) == 25
     assert [n for n in names if f'"{n}"' not in source] == []
+
+
+async def test_large_upload_reports_progress_per_chunk(client: Any, tmp_path: Path) -> None:
+    data = b"x" * (8 * 1024 * 1024)  # 8 MiB: three chunks of at most 3.2 MiB
+    local = tmp_path / "progress.bin"
+    local.write_bytes(data)
+    seen: list[tuple[float, float | None]] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append((progress, total))
+
+    result = await client.call_tool(
+        "upload-file", {"driveId": DRIVE, "folderId": "root", "localPath": str(local)}, progress_callback=on_progress
+    )
+    assert not result.is_error
+    assert seen and all(total == len(data) for _, total in seen)
+    assert [p for p, _ in seen] == sorted(p for p, _ in seen) and seen[-1][0] < len(data)

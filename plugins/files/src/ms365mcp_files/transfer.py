@@ -20,6 +20,7 @@ from ms365mcp.errors import ToolError, ToolInputError
 from ms365mcp.graph.errors import graph_error
 from ms365mcp.graph.request import GraphRequest, build_request, encode_segment
 from ms365mcp.graph.shaping import shape_response, strip_odata
+from ms365mcp.progress import report
 
 #: Files up to this size go up in one PUT; Graph's limit for the simple upload is 4 MB.
 SIMPLE_UPLOAD_LIMIT = 4 * 1024 * 1024
@@ -399,6 +400,7 @@ async def _send_chunks(call: Any, upload_url: str, source: _Source, chunk_size: 
                 failures = 0
                 nxt = _first_expected(response.json().get("nextExpectedRanges"), source.size)
                 position = nxt if nxt is not None else end + 1
+                await report(position, source.size, f"uploaded {position:,} of {source.size:,} bytes")
                 continue
             if response.status_code == 404:
                 raise ToolError("the upload session expired or was cancelled; run upload-file again", code="expired")
