@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import traceback
 from typing import Any
 
 import attrs
@@ -79,7 +80,11 @@ async def execute(runtime: Runtime, name: str, arguments: dict[str, Any] | None)
     identity = CURRENT_IDENTITY.get() or runtime.default_identity
     user = identity.user if identity else "unverified"
     with runtime.audit.tool_call(tool=name, http_method=spec.method, user=user) as record:
-        outcome = await _execute(runtime, spec, args)
+        try:
+            outcome = await _execute(runtime, spec, args)
+        except Exception as exc:  # a bug (ours or a plugin's) must not end the session or leak its text
+            _log_unexpected(name, exc)
+            outcome = _error(INTERNAL_ERROR_MESSAGE, "internal_error", type="internal")
         if outcome.is_error:
             error = outcome.data.get("error", {})
             record.fail(error.get("type", "tool_error"), str(error.get("code", "error")))
@@ -87,10 +92,13 @@ async def execute(runtime: Runtime, name: str, arguments: dict[str, Any] | None)
 
 
 async def _execute(runtime: Runtime, spec: Any, args: dict[str, Any]) -> ToolOutcome:
-    problems = runtime.validators[spec.name].problems(args)
+    problems = runtime.validators[spec.name].check(args)
     if problems:
         return _error(
-            f"Invalid arguments for {spec.name}: " + "; ".join(problems), "invalid_arguments", type="invalid_arguments"
+            f"Invalid arguments for {spec.name}: " + "; ".join(p.text for p in problems),
+            "invalid_arguments",
+            type="invalid_arguments",
+            field=problems[0].field,
         )
     try:
         identity = _resolve_identity(runtime)
@@ -108,7 +116,7 @@ async def _execute(runtime: Runtime, spec: Any, args: dict[str, Any]) -> ToolOut
         data = shape_response(response)
         if args.get("fetchAllPages") and spec.is_list and data.get("nextLink"):
             limits = PageLimits(runtime.settings.max_pages, runtime.settings.max_items)
-            data = await fetch_remaining(runtime.graph, identity, data, limits, request.headers)
+            data = await fetch_remaining(runtime.graph, identity, data, limits, request.headers, spec.api_version)
         return ToolOutcome(data)
     except ToolInputError as exc:
         return _error(str(exc), exc.code, type="invalid_arguments", field=exc.field)
@@ -124,6 +132,16 @@ async def _execute(runtime: Runtime, spec: Any, args: dict[str, Any]) -> ToolOut
         code = getattr(exc, "code", None) or type(exc).__name__
         log.warning("Graph request for %s failed: %s", spec.name, type(exc).__name__)
         return _error(_network_message(exc), str(code), type="network")
+
+
+INTERNAL_ERROR_MESSAGE = "The server hit an unexpected error while running this tool; the call may be retried."
+
+
+def _log_unexpected(tool: str, exc: BaseException) -> None:
+    """Log where it failed (exception class and frames) but never the exception's text:
+    it can quote Graph answers, mail content or addresses."""
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("tool %s failed unexpectedly with %s\n%s", tool, type(exc).__name__, frames.rstrip())
 
 
 def _network_message(exc: Exception) -> str:

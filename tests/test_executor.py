@@ -149,3 +149,130 @@ async def test_circuit_opens_after_repeated_failures_and_says_so(notes_pm: Any, 
         await rt.aclose()
     assert blocked.is_error and blocked.data["error"]["code"] == "circuit_open"
     assert len(rt.sandbox.requests) == served  # failed fast, Graph was not called
+
+
+class _BrokenPlugin:
+    """A logic tool whose handler has a bug that quotes private data in its exception."""
+
+    @staticmethod
+    def register_tools(register: Any) -> None:
+        from ms365mcp import ToolSpec
+
+        private = {"subject": "Layoffs", "who": "dana@contoso.example"}
+
+        async def explode(call: Any) -> Any:
+            raise KeyError(f"subject {private['subject']} for {private['who']}")  # the source line quotes no data
+
+        register(ToolSpec("broken-tool", "GET", "/me/broken", "Always fails.", handler=explode))
+
+
+@pytest.fixture
+async def broken_runtime(notes_pm: Any, tmp_path: Any) -> Any:
+    from ms365mcp import hookimpl
+
+    plugin = _BrokenPlugin()
+    plugin.register_tools = hookimpl(_BrokenPlugin.register_tools)  # type: ignore[method-assign]
+    notes_pm.register(plugin, name="broken")
+    rt = build_runtime(Settings(sandbox=True, log_dir=tmp_path, audit_console=False), notes_pm)
+    yield rt
+    await rt.aclose()
+
+
+async def test_a_handler_bug_becomes_a_sanitized_error_and_is_audited(
+    broken_runtime: Any, tmp_path: Any, caplog: Any
+) -> None:
+    with caplog.at_level("DEBUG"):
+        outcome = await execute(broken_runtime, "broken-tool", {})
+    assert outcome.is_error and outcome.data["error"]["code"] == "internal_error"
+    assert "dana@" not in str(outcome.data) and "Layoffs" not in str(outcome.data)
+    assert "KeyError" in caplog.text and "explode" in caplog.text  # where it failed, for the operator
+    assert "dana@" not in caplog.text and "Layoffs" not in caplog.text
+    audit = (tmp_path / "audit.log").read_text()
+    assert '"tool":"broken-tool"' in audit and '"error_code":"internal_error"' in audit and "dana@" not in audit
+    assert not (await execute(broken_runtime, "get-note", {"noteId": "note-01"})).is_error
+
+
+async def test_nested_body_errors_name_the_field_path(runtime: Any) -> None:
+    outcome = await execute(runtime, "create-note", {"body": {"title": ["not", "text"]}})
+    error = outcome.data["error"]
+    assert error["field"] == "body.title" and "body.title: expected a string, got list" in error["message"]
+    missing = await execute(runtime, "create-note", {"body": {}})
+    assert missing.data["error"]["field"] == "body.title"
+    top = await execute(runtime, "list-notes", {"top": "3", "skip": -1, "select": ["id"]})
+    message = top.data["error"]["message"]
+    assert "top: expected a whole number, got string '3'" in message
+    assert "skip: must be at least 0, got -1" in message
+    assert "select: expected a string, got list ['id']" in message
+    assert runtime.sandbox.requests == []
+
+
+async def test_huge_arguments_are_quoted_briefly(runtime: Any) -> None:
+    outcome = await execute(runtime, "get-note", {"noteId": ["x" * 100_000]})
+    assert outcome.is_error and len(outcome.data["error"]["message"]) < 300
+
+
+async def test_next_link_from_another_tool_is_refused(runtime: Any) -> None:
+    people = await execute(runtime, "list-directory-people", {"top": 1})
+    link = people.data.get("nextLink") or "http://sandbox.localhost/v1.0/users?$skip=1"
+    outcome = await execute(runtime, "list-notes", {"nextLink": link})
+    assert outcome.is_error and outcome.data["error"]["field"] == "nextLink"
+
+
+def _graph_runtime(notes_pm: Any, tmp_path: Any, handler: Any, **settings: Any) -> Any:
+    import httpx
+
+    base = Settings(oauth_token="tok", log_dir=tmp_path, graph_max_retries=0, audit_console=False, **settings)
+    return build_runtime(base, notes_pm, base_transport=httpx.MockTransport(handler))
+
+
+async def test_fetch_all_pages_behind_a_proxy_follows_graphs_own_links_through_the_proxy(
+    notes_pm: Any, tmp_path: Any
+) -> None:
+    import httpx
+
+    seen: list[str] = []
+
+    def graph(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        if "skiptoken" in str(request.url):
+            return httpx.Response(200, json={"value": [{"id": "b"}]})
+        link = "https://graph.microsoft.com/v1.0/me/notes?$skiptoken=X1"  # what Graph writes behind a proxy
+        return httpx.Response(200, json={"value": [{"id": "a"}], "@odata.nextLink": link})
+
+    rt = _graph_runtime(notes_pm, tmp_path, graph, graph_url="https://proxy.example/graph")
+    try:
+        outcome = await execute(rt, "list-notes", {"fetchAllPages": True})
+    finally:
+        await rt.aclose()
+    assert outcome.data["value"] == [{"id": "a"}, {"id": "b"}] and outcome.data["pages"] == 2
+    assert all(url.startswith("https://proxy.example/graph/v1.0/me/notes") for url in seen)
+
+
+@pytest.mark.parametrize(
+    ("later", "code"),
+    [
+        ("html", None),
+        ("drop", "ConnectError"),
+        ("foreign", "foreign_link"),
+    ],
+)
+async def test_a_bad_later_page_keeps_the_items_so_far(notes_pm: Any, tmp_path: Any, later: str, code: Any) -> None:
+    import httpx
+
+    def graph(request: httpx.Request) -> httpx.Response:
+        if "skip" not in str(request.url):
+            host = "https://evil.example" if later == "foreign" else "https://graph.microsoft.com"
+            return httpx.Response(200, json={"value": [1, 2], "@odata.nextLink": f"{host}/v1.0/me/notes?$skip=2"})
+        if later == "drop":
+            raise httpx.ConnectError("connection reset", request=request)
+        return httpx.Response(200, text="<html>proxy login</html>", headers={"content-type": "text/html"})
+
+    rt = _graph_runtime(notes_pm, tmp_path, graph)
+    try:
+        outcome = await execute(rt, "list-notes", {"fetchAllPages": True})
+    finally:
+        await rt.aclose()
+    assert outcome.data["value"] == [1, 2] and outcome.data["nextLink"].endswith("$skip=2")
+    assert "resume" in outcome.data["error"]
+    if code:
+        assert outcome.data["error"]["code"] == code

@@ -72,7 +72,10 @@ def setup_local_auth(
     uses_cache = settings.transport == "stdio" or settings.trust_proxy_auth
     if settings.oauth_token or not uses_cache:
         if _pinned(settings):
-            log.warning("account pins only apply to the local token cache; they are ignored in this mode")
+            log.warning(
+                "account pins only apply to the local token cache (and the auth tools); requests in this mode "
+                "use their own token, whoever it belongs to"
+            )
         if settings.oauth_token or not settings.enable_auth_tools:
             return LocalSetup(None, identity)
         return LocalSetup(LocalAuth.from_settings(settings, pm, permissions), identity)

@@ -142,6 +142,10 @@ class JwtVerifier:
             raise AuthFailure("The access token was issued by an unexpected issuer.")
         if self.allowed_tenants is not None and tenant.lower() not in self.allowed_tenants:
             raise AuthFailure("The access token belongs to a tenant this server does not serve.")
+        # ID tokens share the audience, issuer and keys of our access tokens, and app-only tokens
+        # name no user: only a delegated access token (with scopes) may be exchanged On-Behalf-Of.
+        if not isinstance(claims.get("scp"), str) or not claims["scp"].strip():
+            raise AuthFailure("The token is not a delegated access token for this server (no scp claim).")
         return claims
 
 
@@ -210,7 +214,7 @@ def _user_of(claims: dict[str, Any]) -> str:
 def _is_discovery(body: bytes) -> bool:
     try:
         message = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     items = message if isinstance(message, list) else [message]
     return bool(items) and all(isinstance(m, dict) and m.get("method") in DISCOVERY_METHODS for m in items)
@@ -276,7 +280,10 @@ class BearerAuth:
                 return graph
 
             return Identity(get_token=get_obo_token, user=_user_of(claims), tenant=str(claims.get("tid")))
-        claims = jwt_claims_unverified(token)
+        try:
+            claims = jwt_claims_unverified(token)
+        except RecursionError:  # a deeply nested payload: not a JWT we can read, so an opaque token
+            claims = {}
         exp = claims.get("exp")
         if isinstance(exp, int | float) and exp < self.clock():
             raise AuthFailure("The access token has expired.")

@@ -60,6 +60,10 @@ class CacheUnreadable(CacheError):
     """The stored cache exists but cannot be decrypted or parsed; it is left untouched."""
 
 
+class DamagedKey(CacheError):
+    """The key file holds no valid key; it is replaced only once nothing encrypted with it is left."""
+
+
 # --- envelope shared by every provider ----------------------------------------------------------
 
 
@@ -148,19 +152,41 @@ class MemoryCacheProvider:
 # --- the file provider --------------------------------------------------------------------------
 
 
-def ensure_private_dir(path: Path) -> None:
-    """Create ``path`` (and parents) as 0700; tighten it if it already exists and is ours."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+_warned_shared: set[Path] = set()
+
+
+def ensure_private_dir(path: Path, owned: Callable[[str], bool] = lambda _name: True) -> None:
+    """Create ``path`` and its missing parents as 0700; tighten an existing folder only if it is ours.
+
+    An existing folder counts as ours when ``owned`` accepts every name in it. A cache path
+    pointed into a shared folder (the home folder, /tmp) must not chmod that folder; the
+    cache files in it are 0600 either way.
+    """
+    missing: list[Path] = []
+    current = path
+    while not current.exists() and current.parent != current:
+        missing.append(current)
+        current = current.parent
+    for folder in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another process won the race
+            folder.mkdir(mode=0o700)
     try:
-        if stat.S_IMODE(path.stat().st_mode) != 0o700:
-            path.chmod(0o700)
-    except OSError as exc:  # a shared or read-only folder: say so, but keep going
-        log.warning("could not make %s private (0700): %s", path, exc)
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode == 0o700:
+            return
+        if not all(owned(entry.name) for entry in path.iterdir()):
+            if path not in _warned_shared:
+                _warned_shared.add(path)
+                log.warning("%s holds other files, so its mode (%o) is kept; the cache files are 0600", path, mode)
+            return
+        path.chmod(0o700)
+    except OSError as exc:  # a read-only folder, or someone else's: say so, but keep going
+        log.warning("could not make %s private (0700): %s", path, exc.strerror)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, owned: Callable[[str], bool] = lambda _name: True) -> None:
     """Write a 0600 file through a temporary sibling and a rename, so readers never see half."""
-    ensure_private_dir(path.parent)
+    ensure_private_dir(path.parent, owned)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -198,19 +224,30 @@ class FileCacheProvider:
         *,
         use_keyring: bool = True,
         keyring_backend: Any = None,
+        private_dirs: tuple[Path, ...] = (),
     ) -> None:
         self.paths = {TOKEN_CACHE: Path(token_cache_path), SELECTED_ACCOUNT: Path(selected_account_path)}
         self.key_path = self.paths[TOKEN_CACHE].parent / ".cache-key"
         self.lock_path = self.paths[TOKEN_CACHE].parent / ".token-cache.lock"
         self._keyring = keyring_usable(keyring_backend) if use_keyring else None
         self._key: bytes | None = None
+        self._private_dirs = {Path(p) for p in private_dirs}
+        """Folders that are the cache's own whatever they hold (the default state folder)."""
+
+    def _owned(self, folder: Path) -> Callable[[str], bool]:
+        """Which names in ``folder`` are this cache's, deciding whether the folder may be made 0700."""
+        if folder in self._private_dirs:
+            return lambda _name: True
+        mine = {p.name for p in (*self.paths.values(), self.key_path, self.lock_path) if p.parent == folder}
+        temporaries = (*(f".{p.name}." for p in self.paths.values()), f"{self.key_path.name}.")
+        return lambda name: name in mine or (name.startswith(temporaries) and name.endswith(".tmp"))
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """An exclusive lock across processes for one load-change-save."""
         from filelock import FileLock
 
-        ensure_private_dir(self.lock_path.parent)
+        ensure_private_dir(self.lock_path.parent, self._owned(self.lock_path.parent))
         with FileLock(str(self.lock_path), mode=0o600, timeout=60):
             yield
 
@@ -222,9 +259,12 @@ class FileCacheProvider:
             return None
         except OSError as exc:
             raise CacheError(f"the cache key file {self.key_path} cannot be read ({exc.strerror})") from None
-        key = base64.b64decode(raw, validate=False) if raw else b""
+        try:
+            key = base64.b64decode(raw, validate=True) if raw else b""
+        except ValueError:
+            key = b""
         if len(key) != 32:
-            raise CacheError(f"the cache key file {self.key_path} is damaged; run `ms365mcp --logout` to start afresh")
+            raise DamagedKey(f"the cache key file {self.key_path} is damaged; run `ms365mcp --logout` to start afresh")
         return key
 
     def _keyring_key(self) -> bytes | None:
@@ -245,7 +285,13 @@ class FileCacheProvider:
         """The cache key: keyring first, then the key file; a new one only when ``create``."""
         if self._key is not None:
             return self._key
-        key = self._keyring_key() or self._read_key_file()
+        try:
+            key = self._keyring_key() or self._read_key_file()
+        except DamagedKey:
+            if not create or any(p.exists() for p in self.paths.values()):
+                raise  # something may still be encrypted with it: never replace it under the data
+            self.key_path.unlink(missing_ok=True)  # after --logout: nothing left to decrypt, start afresh
+            key = None
         if key is None and create:
             key = self._new_key()
         self._key = key
@@ -262,16 +308,27 @@ class FileCacheProvider:
                 log.warning(
                     "could not store the cache key in the OS keyring (%s); using a key file", type(exc).__name__
                 )
-        ensure_private_dir(self.key_path.parent)
-        try:  # O_EXCL: when two processes race, the loser reads the winner's key
-            fd = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            existing = self._read_key_file()
-            if existing is None:
-                raise CacheError(f"the cache key file {self.key_path} vanished while being created") from None
-            return existing
-        with os.fdopen(fd, "w") as fh:
-            fh.write(encoded + "\n")
+        folder = self.key_path.parent
+        ensure_private_dir(folder, self._owned(folder))
+        # Written in full to a temporary file, then hard-linked into place: the link fails if another
+        # process got there first, and nobody ever reads a half-written key. The loser uses the winner's.
+        fd, tmp = tempfile.mkstemp(prefix=f"{self.key_path.name}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(encoded + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o600)
+            try:
+                os.link(tmp, self.key_path)
+            except FileExistsError:
+                existing = self._read_key_file()
+                if existing is None:
+                    raise CacheError(f"the cache key file {self.key_path} vanished while being created") from None
+                return existing
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         return key
 
     # -- provider API ----------------------------------------------------------------------------
@@ -319,7 +376,8 @@ class FileCacheProvider:
             "tag": base64.b64encode(sealed[-16:]).decode(),
             "data": base64.b64encode(sealed[:-16]).decode(),
         }
-        atomic_write(self.paths[key], json.dumps(envelope).encode())
+        path = self.paths[key]
+        atomic_write(path, json.dumps(envelope).encode(), self._owned(path.parent))
 
     def delete(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -333,7 +391,9 @@ def _aad(key: str) -> bytes:
 def file_provider(settings: Settings) -> FileCacheProvider:
     token_path = settings.token_cache_path or settings.state_dir / "token-cache.json"
     selected_path = settings.selected_account_path or Path(token_path).parent / "selected-account.json"
-    return FileCacheProvider(Path(token_path), Path(selected_path), use_keyring=settings.use_keyring)
+    return FileCacheProvider(
+        Path(token_path), Path(selected_path), use_keyring=settings.use_keyring, private_dirs=(settings.state_dir,)
+    )
 
 
 @hookimpl

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ms365mcp.auth.local import LocalAuth
+    from ms365mcp.identity import Identity
     from ms365mcp.settings import Settings
 
 _COMMANDS = ("login", "verify_login", "logout", "list_accounts", "select_account", "remove_account")
@@ -79,7 +80,15 @@ def build_local_auth(settings: Settings, pm: Any = None) -> tuple[LocalAuth, Any
     return LocalAuth.from_settings(settings, pm, permissions), None, None
 
 
-async def _me(settings: Settings, local: LocalAuth, transport: Any, pm: Any = None) -> dict[str, Any]:
+SANDBOX_NOTE = (
+    "Sandbox: sign-ins live in memory and end with this command; nothing is written to disk, so each "
+    "`ms365mcp --sandbox ...` command starts with no accounts (and tools act as the demo user until someone "
+    "signs in). Try the account tools inside one server run (`ms365mcp --sandbox`), or drop --sandbox to sign in "
+    "for real."
+)
+
+
+async def _me(settings: Settings, identity: Identity, transport: Any, pm: Any = None) -> dict[str, Any]:
     import attrs
 
     from ms365mcp.graph.client import GraphClient
@@ -93,7 +102,7 @@ async def _me(settings: Settings, local: LocalAuth, transport: Any, pm: Any = No
     graph = GraphClient(settings, pm or make_plugin_manager(), base_transport=transport)
     try:
         request = GraphRequest("GET", "/me", params=(("$select", "displayName,userPrincipalName"),))
-        response = await graph.send(request, local.identity())
+        response = await graph.send(request, identity)
     finally:
         await graph.aclose()
     if response.status_code >= 400:
@@ -106,40 +115,67 @@ async def _me(settings: Settings, local: LocalAuth, transport: Any, pm: Any = No
     }
 
 
-def run(ns: argparse.Namespace, settings: Settings, *, local: LocalAuth | None = None, transport: Any = None) -> int:
-    """Run the requested account command; ``local`` and ``transport`` let tests inject them."""
+def _verify_identity(local: LocalAuth, tenant: Any) -> Identity:
+    """Who --verify-login checks: the signed-in account, or in a sandbox nobody signed in to, its demo user."""
+    if tenant is None or local.accounts():
+        return local.identity()
+    from ms365mcp.identity import static_token_identity
+
+    return static_token_identity(tenant.issue_token(), user=tenant.me.userPrincipalName)
+
+
+def run(
+    ns: argparse.Namespace,
+    settings: Settings,
+    *,
+    local: LocalAuth | None = None,
+    transport: Any = None,
+    tenant: Any = None,
+) -> int:
+    """Run the requested account command; ``local``, ``transport`` and ``tenant`` let tests inject them."""
     import anyio
 
     from ms365mcp.auth.local import LocalAuthError
     from ms365mcp.identity import NotSignedIn
 
     if local is None:
-        local, transport, _tenant = build_local_auth(settings)
+        local, transport, tenant = build_local_auth(settings)
+
+    def emit(data: dict[str, Any]) -> None:
+        if local.store.unreadable and data.get("error") != local.unreadable_message():
+            data = {**data, "warning": local.unreadable_message()}
+        if settings.sandbox:
+            data = {**data, "note": SANDBOX_NOTE}
+        _print(data)
+
     try:
         if ns.logout:
             local.logout()
-            _print({"message": "Logged out successfully"})
+            emit({"message": "Logged out successfully"})
             return 0
         if ns.list_accounts:
-            _print({"accounts": [a.as_dict() for a in local.accounts()]})
+            emit({"accounts": [a.as_dict() for a in local.accounts()]})
             return 0
         if ns.select_account is not None:
             account = local.select(ns.select_account)
-            _print({"message": f"Selected {account.username}.", "account": account.as_dict()})
+            emit({"message": f"Selected {account.username}.", "account": account.as_dict()})
             return 0
         if ns.remove_account is not None:
             account = local.remove(ns.remove_account)
-            _print({"message": f"Removed {account.username}.", "account": account.as_dict()})
+            emit({"message": f"Removed {account.username}.", "account": account.as_dict()})
             return 0
         if ns.login:
             account = local.login_browser(_say) if settings.auth_browser else local.login_device_code(_say)
             _say(f"Signed in as {account.username}.")
-            result = anyio.run(_me, settings, local, transport)
-            _print({**result, "account": account.as_dict()})
+            result = anyio.run(_me, settings, local.identity(account.id), transport)
+            emit({**result, "account": account.as_dict()})
             return 0 if result["success"] else 1
-        result = anyio.run(_me, settings, local, transport)  # --verify-login
-        _print(result)
+        signed_in = bool(local.accounts()) if settings.sandbox else True
+        result = anyio.run(_me, settings, _verify_identity(local, tenant), transport)  # --verify-login
+        if result["success"] and not signed_in:
+            result["message"] = "Nobody is signed in to the sandbox, and none is needed: tools act as its demo user."
+        emit(result)
         return 0 if result["success"] else 1
     except (LocalAuthError, NotSignedIn) as exc:
-        _print({"error": str(exc)})
+        emit({"error": str(exc)})
         return 1

@@ -13,6 +13,7 @@ before anything is saved.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import html
 import json
@@ -137,6 +138,7 @@ class LocalAuth:
         instance_discovery: bool | None = None,
         sandbox_note: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
         open_browser: Callable[[str], Any] | None = None,
         browser_timeout: float = 300,
     ) -> None:
@@ -149,6 +151,7 @@ class LocalAuth:
         self._http_client = http_client
         self._instance_discovery = instance_discovery
         self.sleep = sleep
+        self.clock = clock
         self._open_browser = open_browser or webbrowser.open
         self._browser_timeout = browser_timeout
         self._app: Any = None
@@ -245,10 +248,11 @@ class LocalAuth:
                 except CacheError as exc:
                     raise LocalAuthError(f"The token cache could not be saved: {exc}") from None
 
-    def _unreadable_message(self) -> str:
+    def unreadable_message(self) -> str:
         return (
-            f"The token cache at {self.store.location} cannot be decrypted (its key is missing or changed), so it "
-            "was left untouched. Sign in again (`ms365mcp --login`, or the login tool); that replaces it."
+            f"The token cache at {self.store.location} cannot be decrypted (it is damaged, or its key is missing "
+            "or changed), so it was left untouched. Sign in again (`ms365mcp --login`, or the login tool); "
+            "that replaces it."
         )
 
     # -- accounts ------------------------------------------------------------------------------
@@ -304,7 +308,8 @@ class LocalAuth:
                 and (not self.pins.active or self.pins.matches(entry))
             ):
                 seen.setdefault(entry["home_account_id"], entry)
-        return [self._info(a, selected) for a in seen.values()]
+        names = _display_names(data) if seen else {}
+        return [self._info({"name": names.get(a["home_account_id"]), **a}, selected) for a in seen.values()]
 
     def _match(self, accounts: list[dict[str, Any]], key: str) -> dict[str, Any] | None:
         wanted = key.strip()
@@ -406,7 +411,7 @@ class LocalAuth:
     # -- tokens --------------------------------------------------------------------------------
     def _nobody_message(self) -> str:
         if self.store.unreadable:
-            return self._unreadable_message()
+            return self.unreadable_message()
         if self.pins.active:
             return (
                 f"The pinned account {self.pins.describe()} is not signed in. Run `ms365mcp --login` "
@@ -460,7 +465,10 @@ class LocalAuth:
     def _accept(self, result: dict[str, Any], session: _Session) -> AccountInfo:
         """Check a fresh token response against the pin, then keep (or discard) it."""
         if "access_token" not in result:
+            session.persist = False
             code = result.get("error") or "unknown_error"
+            if code in _DEVICE_CODE_ENDINGS:
+                raise LocalAuthError(f"{_DEVICE_CODE_ENDINGS[code]} ({code}) {self._again()}")
             raise LocalAuthError(f"Sign-in failed ({code}). {_safe_description(result)}")
         claims = result.get("id_token_claims") or {}
         username = str(claims.get("preferred_username") or claims.get("upn") or "")
@@ -479,7 +487,7 @@ class LocalAuth:
 
     def _finish(self, account: AccountInfo) -> AccountInfo:
         """After saving: confirm the cache really holds the account, and select it if nothing is."""
-        stored = {a.id for a in self.accounts()}
+        stored = {a.id: a for a in self.accounts()}
         if account.id not in stored:
             raise LocalAuthError(
                 "Sign-in succeeded but the token cache did not keep it (is the cache store writable?)."
@@ -487,7 +495,7 @@ class LocalAuth:
         selected = self._selected_id()
         if selected is None or selected not in stored:
             self._save_selected(account.id)
-        return attrs.evolve(account, selected=self._selected_id() == account.id)
+        return attrs.evolve(stored[account.id], selected=self._selected_id() == account.id)
 
     def start_device_flow(self) -> dict[str, Any]:
         """Ask Entra for a device code; the returned flow holds the URL, the code and a message."""
@@ -511,19 +519,29 @@ class LocalAuth:
                 else:
                     account = self._accept(result, session)
                     break
-            if flow.get("expires_at", 0) < time.time():
-                raise LocalAuthError("The device code expired before anyone signed in; start again.")
+            if flow.get("expires_at", 0) < self.clock():
+                raise LocalAuthError(f"{_DEVICE_CODE_ENDINGS['expired_token']} {self._again()}")
             self.sleep(max(1, int(flow.get("interval", 5))))
         return self._finish(account)
+
+    def _again(self) -> str:
+        return "Nothing was saved; start again with `ms365mcp --login` or the login tool."
+
+    @property
+    def login_hint(self) -> str:
+        """What a person signing in should know about the tenant (personal accounts need ``consumers``)."""
+        if self.sandbox_note:
+            return self.sandbox_note
+        if self.authority.rstrip("/").rsplit("/", 1)[-1].lower() == "consumers":
+            return ""
+        return PERSONAL_ACCOUNTS_HINT
 
     def login_device_code(self, say: Callable[[str], None]) -> AccountInfo:
         """The terminal experience of ``--login``: print the instructions, wait, report."""
         flow = self.start_device_flow()
         say(flow.get("message") or f"Open {flow['verification_uri']} and enter the code {flow['user_code']}")
-        if self.sandbox_note:
-            say(self.sandbox_note)
-        else:
-            say(PERSONAL_ACCOUNTS_HINT)
+        if self.login_hint:
+            say(self.login_hint)
         say("Waiting for the sign-in to finish (Ctrl+C gives up)...")
         return self.finish_device_flow(flow)
 
@@ -584,6 +602,33 @@ class LocalAuth:
 class _Session:
     app: Any
     persist: bool = True
+
+
+def _display_names(data: dict[str, Any]) -> dict[str, str]:
+    """Display names from the cached ID tokens, for list-accounts (MSAL's account records lack them).
+
+    The ID tokens are our own cache's, already validated by MSAL when they arrived, so only the
+    payload is read; nothing here is used for a security decision.
+    """
+    names: dict[str, str] = {}
+    for entry in (data.get("IdToken") or {}).values():
+        try:
+            payload = str(entry["secret"]).split(".")[1]
+            claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        except (KeyError, IndexError, TypeError, ValueError):
+            continue
+        if isinstance(claims, dict) and isinstance(claims.get("name"), str) and entry.get("home_account_id"):
+            names.setdefault(entry["home_account_id"], claims["name"])
+    return names
+
+
+#: How a device-code sign-in can end without a token, in words for the person.
+_DEVICE_CODE_ENDINGS = {
+    "expired_token": "The device code expired before anyone signed in.",
+    "code_expired": "The device code expired before anyone signed in.",
+    "authorization_declined": "The sign-in was declined at the verification page.",
+    "bad_verification_code": "The device code was not recognised.",
+}
 
 
 def _safe_description(result: dict[str, Any]) -> str:

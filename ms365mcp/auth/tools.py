@@ -64,7 +64,7 @@ async def login(call: ToolCall) -> dict[str, Any]:
     pending = await _in_thread(local.begin_login)
     message = (
         f"Open {pending.verification_uri} and enter the code {pending.user_code}, then call verify-login. "
-        + (local.sandbox_note or "")
+        + local.login_hint
     ).strip()
     return {
         "status": "device_code_required",
@@ -88,17 +88,23 @@ async def verify_login(call: ToolCall) -> dict[str, Any]:
         raise ToolError(pending.error or "The sign-in failed.", code="login_failed")
     from ms365mcp.graph.request import GraphRequest
 
+    just_signed_in = pending.account if pending is not None and pending.state == "done" else None
+    if just_signed_in is not None and local is not None:  # check the account that just signed in, not the default
+        call = attrs.evolve(call, identity=local.identity(just_signed_in.id, user=just_signed_in.username))
     data = await call.send(GraphRequest("GET", "/me", params=(("$select", "displayName,userPrincipalName"),)))
     if data.status_code >= 400:
         raise ToolError(
             f"Signed in, but Graph refused /me (HTTP {data.status_code}); sign in again.", code="verify_failed"
         )
     me = data.json()
-    return {
+    result: dict[str, Any] = {
         "success": True,
         "message": "Signed in.",
         "userData": {"displayName": me.get("displayName"), "userPrincipalName": me.get("userPrincipalName")},
     }
+    if just_signed_in is not None:
+        result["account"] = just_signed_in.as_dict()
+    return result
 
 
 async def logout(call: ToolCall) -> dict[str, Any]:
@@ -107,8 +113,12 @@ async def logout(call: ToolCall) -> dict[str, Any]:
 
 
 async def list_accounts(call: ToolCall) -> dict[str, Any]:
-    accounts = await _in_thread(_local(call).accounts)
-    return {"accounts": [a.as_dict() for a in accounts]}
+    local = _local(call)
+    accounts = await _in_thread(local.accounts)
+    listing: dict[str, Any] = {"accounts": [a.as_dict() for a in accounts]}
+    if local.store.unreadable:
+        listing["warning"] = local.unreadable_message()
+    return listing
 
 
 async def select_account(call: ToolCall) -> dict[str, Any]:

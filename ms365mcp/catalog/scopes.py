@@ -6,17 +6,18 @@ from collections.abc import Iterable
 
 # Within one resource, a level covers the levels listed for it.
 _LEVEL_COVERS = {
-    "ReadWrite": {"ReadWrite", "Read", "ReadBasic"},
-    "Read": {"Read", "ReadBasic"},
+    "readwrite": {"readwrite", "read", "readbasic"},
+    "read": {"read", "readbasic"},
 }
 # A wider audience covers the narrower one: .All covers own and shared; .Shared covers own.
-_AUDIENCE_COVERS = {"All": {"All", "Shared", ""}, "Shared": {"Shared", ""}, "": {""}}
+_AUDIENCE_COVERS = {"all": {"all", "shared", ""}, "shared": {"shared", ""}, "": {""}}
 
 
 def _split(scope: str) -> tuple[str, str, str]:
-    parts = scope.split(".")
+    """(resource, level, audience) in lower case: ``Mail.Read.Shared`` is ("mail", "read", "shared")."""
+    parts = scope.lower().split(".")
     audience = ""
-    if len(parts) > 2 and parts[-1] in ("All", "Shared"):
+    if len(parts) > 2 and parts[-1] in ("all", "shared"):
         audience = parts.pop()
     if len(parts) < 2:
         return scope, "", audience
@@ -25,7 +26,7 @@ def _split(scope: str) -> tuple[str, str, str]:
 
 def covers(granted: str, needed: str) -> bool:
     """True when holding ``granted`` implies ``needed`` (``Mail.ReadWrite`` covers ``Mail.Read``)."""
-    if granted == needed:
+    if granted.lower() == needed.lower():  # Entra compares permission names without case
         return True
     g_res, g_level, g_aud = _split(granted)
     n_res, n_level, n_aud = _split(needed)
@@ -37,6 +38,13 @@ def covers(granted: str, needed: str) -> bool:
 
 def covered(needed: str, granted: Iterable[str]) -> bool:
     return any(covers(g, needed) for g in granted)
+
+
+def grant_for(needed: str, granted: Iterable[str]) -> str | None:
+    """The granted permission to request for ``needed``: itself if granted, else one that covers it."""
+    candidates = [g for g in granted if covers(g, needed)]
+    exact = [g for g in candidates if g.lower() == needed.lower()]
+    return (exact or candidates or [None])[0]
 
 
 def collapse(scopes: Iterable[str]) -> list[str]:

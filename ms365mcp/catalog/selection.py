@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 
 from ms365mcp.catalog.registry import Catalog
-from ms365mcp.catalog.scopes import collapse, covered, covers
+from ms365mcp.catalog.scopes import collapse, covered, covers, grant_for
 from ms365mcp.catalog.spec import Scopes, ToolSpec
 from ms365mcp.settings import Settings, SettingsError
 
@@ -93,11 +93,17 @@ def select(catalog: Catalog, settings: Settings) -> Selection:
 
 
 def effective_permissions(selection: Selection, settings: Settings) -> list[str]:
-    """The delegated permissions to request at sign-in for the enabled tools."""
+    """The delegated permissions to request at sign-in for the enabled tools.
+
+    With an allow-list, each one is spelled as the allowed permission that covers it: an admin
+    who granted only ``Mail.Read.Shared`` gets a sign-in that asks for that, never ``Mail.Read``.
+    """
+    allowed = settings.allowed_scopes
     needed: list[str] = []
     for spec in selection.tools.values():
-        group = _chosen_group(spec.permissions(settings.org_mode), settings.allowed_scopes)
-        needed.extend(group or ())
+        group = _chosen_group(spec.permissions(settings.org_mode), allowed)
+        for scope in group or ():
+            needed.append((grant_for(scope, allowed) or scope) if allowed is not None else scope)
     return collapse([*needed, *settings.extra_scopes])
 
 

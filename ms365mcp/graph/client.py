@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pluggy
 
 from ms365mcp import __version__
-from ms365mcp.graph.request import GraphRequest
+from ms365mcp.graph.request import GraphRequest, link_location
 from ms365mcp.identity import Identity
 from ms365mcp.settings import Settings
 
@@ -35,9 +34,8 @@ class GraphClient:
         )
 
     def owns(self, url: str) -> bool:
-        """True when an absolute URL points at our Graph endpoint (for nextLinks)."""
-        ours, theirs = urlsplit(self.graph_url), urlsplit(url)
-        return (ours.scheme, ours.netloc) == (theirs.scheme, theirs.netloc)
+        """True when a Graph link (a nextLink) resolves to our Graph endpoint."""
+        return link_location(url, self.settings) is not None
 
     async def send(self, request: GraphRequest, identity: Identity) -> httpx.Response:
         return await self._send(
@@ -49,11 +47,29 @@ class GraphClient:
             content=request.content,
         )
 
-    async def get_url(self, url: str, identity: Identity, headers: tuple[tuple[str, str], ...] = ()) -> httpx.Response:
-        """GET an absolute Graph URL (a nextLink); refuses any other host."""
-        if not self.owns(url):
+    def resolve_link(self, url: str, api_version: str = "v1.0") -> str:
+        """The URL to GET for a link Graph returned, always on the configured Graph URL.
+
+        Graph writes links on its own host even behind a proxy, and some relative and without
+        the version; anything pointing elsewhere is refused so the token never leaves.
+        """
+        location = link_location(url, self.settings)
+        if location is None:
             raise ValueError("refusing to follow a link away from the Graph endpoint")
-        return await self._send("GET", url, identity, headers=headers)
+        path, query = location
+        if path.split("/")[1:2] not in (["v1.0"], ["beta"]):
+            path = f"/{api_version}{path}"
+        return self.graph_url + path + (f"?{query}" if query else "")
+
+    async def get_url(
+        self,
+        url: str,
+        identity: Identity,
+        headers: tuple[tuple[str, str], ...] = (),
+        api_version: str = "v1.0",
+    ) -> httpx.Response:
+        """GET a Graph link (a nextLink); raises ValueError for a link to any other host."""
+        return await self._send("GET", self.resolve_link(url, api_version), identity, headers=headers)
 
     async def _send(
         self,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import attrs
 
@@ -97,19 +97,24 @@ def _odata_params(spec: ToolSpec, args: dict[str, Any], settings: Settings) -> l
         if option not in spec.query or option not in args:
             continue
         value = args[option]
-        if option == "top" and settings.max_top is not None:
-            value = min(int(value), settings.max_top)
+        if option in ("top", "skip"):
+            value = int(value)  # the schema allows 5.0; Graph wants 5
+            if option == "top" and settings.max_top is not None:
+                value = min(value, settings.max_top)
         if option == "count":
             if not value:
                 continue
             value = "true"
         text = str(value).strip()
-        if text == "" and option not in ("search",):
-            continue
-        if option == "search" and text == "":
+        if option == "select":
+            # "id, subject" is a natural way to write it; Graph reads the space as part of a name.
+            text = ",".join(name.strip() for name in text.split(",") if name.strip())
+        if option == "search" and text.strip('"').strip() == "":
             raise ToolInputError("search", "is empty; give words to search for or leave it out")
+        if text == "":
+            continue
         params.append((f"${option}", text))
-    if spec.is_list and spec.default_select and "select" not in args:
+    if spec.is_list and spec.default_select and all(name != "$select" for name, _ in params):
         params.append(("$select", ",".join(spec.default_select)))
     return params
 
@@ -125,21 +130,95 @@ def _plain_query_params(spec: ToolSpec, args: dict[str, Any]) -> list[tuple[str,
     return params
 
 
-def _next_link_target(spec: ToolSpec, rendered_path: str, link: str, settings: Settings) -> tuple[str, str]:
-    """Check a nextLink the model passed back: same Graph host, same resource; return (version, query)."""
-    graph = urlsplit(settings.graph_url)
-    parts = urlsplit(link)
-    expected = f"{graph.path.rstrip('/')}/{spec.api_version}{rendered_path}"
-    # Graph writes function segments without their parentheses in the links it returns (delta()).
-    bare = expected.removesuffix("()")
-    if (parts.scheme, parts.netloc) != (graph.scheme, graph.netloc) or parts.path not in (
-        expected,
-        expected.replace("%2F", "/"),
-        expected + "/",
-        bare,
-    ):
-        raise ToolInputError("nextLink", "must be the nextLink this tool returned for the same resource")
-    return spec.api_version, parts.query
+_KEY_SEGMENT = re.compile(r"^([^()]*)\((.*)\)$")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) with case and default ports normalised; None for URLs with user info."""
+    parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None or not parts.hostname:
+        return None
+    try:
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme.lower(), 0)
+    except ValueError:
+        return None
+    return parts.scheme.lower(), parts.hostname.lower(), port
+
+
+def link_location(link: str, settings: Settings) -> tuple[str, str] | None:
+    """Where a Graph link points under the Graph base, as (path, query), or None when it is elsewhere.
+
+    Accepted: links on the configured Graph URL (below its path prefix, for a proxy at
+    https://proxy/graph), links on the cloud's own Graph host (which Graph writes even when a
+    proxy stands in front of it), and relative links (``/teams('x')/...``). Only the path and
+    query are kept; the caller always sends them to the configured Graph URL, so a link can
+    never carry the token to another host.
+    """
+    from ms365mcp.settings import CLOUDS
+
+    parts = urlsplit(link.strip())
+    if not parts.scheme and not parts.netloc:
+        return (parts.path, parts.query) if parts.path.startswith("/") else None
+    origin = _origin(link.strip())
+    if origin is None:
+        return None
+    configured = urlsplit(settings.graph_url)
+    bases = [(_origin(settings.graph_url), configured.path.rstrip("/"))]
+    bases.append((_origin(CLOUDS.get(settings.cloud, CLOUDS["global"])["graph"]), ""))
+    for base_origin, prefix in bases:
+        if origin != base_origin:
+            continue
+        if prefix and not parts.path.startswith(prefix + "/"):
+            continue
+        path = parts.path[len(prefix) :]
+        if any(seg in (".", "..") for seg in unquote(path).split("/")):
+            return None
+        return path, parts.query
+    return None
+
+
+def _segments(path: str) -> list[str]:
+    """Path segments, decoded, with Graph's key syntax unfolded: ``mailfolders('x')`` is ``mailfolders/x``."""
+    out: list[str] = []
+    for raw in path.split("/"):
+        segment = unquote(raw)
+        match = _KEY_SEGMENT.match(segment)
+        if match:
+            out.append(match.group(1))
+            key = match.group(2).strip("'")
+            if key:
+                out.append(key)
+        elif segment:
+            out.append(segment)
+    return out
+
+
+def _same_resource(spec: ToolSpec, link_path: str) -> bool:
+    """True when a link's path names the same kind of resource as the tool's path template.
+
+    Fixed segments must match (case aside: Graph writes ``mailfolders``); id segments may
+    differ, because Graph may write a folder's canonical id where the call used ``inbox``. The
+    request still goes to the path built from this call's own ids, so this is a consistency
+    check that catches a link from another tool, not the security boundary.
+    """
+    template = _segments(spec.path)
+    got = _segments(link_path)
+    if got and got[0] in ("v1.0", "beta"):
+        if got[0] != spec.api_version:
+            return False
+        got = got[1:]
+    if len(got) != len(template):
+        return False
+    return all("{" in want or want.lower() == have.lower() for want, have in zip(template, got, strict=True))
+
+
+def _next_link_target(spec: ToolSpec, link: str, settings: Settings) -> str:
+    """Check a nextLink the model passed back (same Graph endpoint, same resource); return its query."""
+    location = link_location(link, settings)
+    if location is None or not _same_resource(spec, location[0]):
+        raise ToolInputError("nextLink", f"must be a nextLink or deltaLink that {spec.name} returned")
+    return location[1]
 
 
 def build_request(spec: ToolSpec, args: dict[str, Any], settings: Settings) -> GraphRequest:
@@ -159,8 +238,7 @@ def build_request(spec: ToolSpec, args: dict[str, Any], settings: Settings) -> G
 
     next_link = args.get("nextLink")
     if isinstance(next_link, str) and next_link:
-        _, query = _next_link_target(spec, path, next_link, settings)
-        params = tuple(_split_query(query))
+        params = tuple(_split_query(_next_link_target(spec, next_link, settings)))
     else:
         if "search" in args and "filter" in args and "search" in spec.query and _is_mail_collection(spec):
             raise ToolInputError("search", "can't be combined with filter on messages (Graph refuses it); use one")
@@ -194,6 +272,4 @@ def _is_mail_collection(spec: ToolSpec) -> bool:
 
 
 def _split_query(query: str) -> list[tuple[str, str]]:
-    from urllib.parse import parse_qsl
-
     return parse_qsl(query, keep_blank_values=True)

@@ -36,7 +36,12 @@ def strip_odata(value: Any) -> Any:
 def shape_response(response: httpx.Response) -> dict[str, Any]:
     """Turn a successful Graph response into the structured content of a tool result."""
     if response.status_code == 204 or not response.content:
-        return {"ok": True, "status": response.status_code}
+        shaped: dict[str, Any] = {"ok": True, "status": response.status_code}
+        # 202 Accepted (copy, long-running jobs) points at where to watch the work: the model needs it.
+        location = response.headers.get("location")
+        if location:
+            shaped["location"] = location
+        return shaped
     content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type.endswith("json"):
         try:

@@ -66,6 +66,22 @@ def client_address(scope: Scope, trust_proxy_hops: int) -> str:
     return _valid_ip(forwarded[index]) or peer_ip
 
 
+def rate_bucket(address: str) -> str:
+    """The rate-limit key for an address: IPv6 by /64 (one subscriber's usual allocation), IPv4 as is.
+
+    Counting every IPv6 address on its own would hand each client 2**64 buckets to rotate through.
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
 async def send_json(send: Send, status: int, body: object, headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
     payload = json.dumps(body).encode()
     head = [
@@ -112,7 +128,7 @@ class RateLimitMiddleware:
         if rule is None or scope["method"] == "OPTIONS":
             await self.app(scope, receive, send)
             return
-        who = client_address(scope, self.hops)
+        who = rate_bucket(client_address(scope, self.hops))
         if not await self.limiter.hit(rule.limit, rule.name, who):
             stats = await self.limiter.get_window_stats(rule.limit, rule.name, who)
             retry = max(1, math.ceil(stats.reset_time - time.time()))

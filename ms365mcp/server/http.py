@@ -37,6 +37,7 @@ from ms365mcp.server.hardening import (
     RateLimitMiddleware,
     SecurityHeadersMiddleware,
     default_rules,
+    send_json,
 )
 from ms365mcp.server.mcp import build_server
 from ms365mcp.settings import SettingsError, is_loopback_host
@@ -119,6 +120,52 @@ class _SandboxLoginDispatch:
             await self.login(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+def _rpc_error(message: str) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": message}}
+
+
+class _McpTransportGuard:
+    """Edges of the SDK transport that would otherwise leave the JSON-RPC world.
+
+    - GET would open a server-to-client event stream; stateless JSON mode never sends on one,
+      so it would hang open forever (a cheap way to pin connections): answer 405 at once, which
+      the spec allows and clients expect.
+    - The SDK refuses a wrong Content-Type, Host or Origin with a bare text body; clients get
+      the same status with a JSON-RPC error instead.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] == "GET":
+            message = "Method Not Allowed: this stateless server has no event stream; POST JSON-RPC requests"
+            await send_json(send, 405, _rpc_error(message), [(b"allow", b"POST")])
+            return
+        held: dict[str, Any] | None = None
+        chunks: list[bytes] = []
+
+        async def guarded_send(message: dict[str, Any]) -> None:
+            nonlocal held
+            if message["type"] == "http.response.start":
+                ctype = dict(message.get("headers", [])).get(b"content-type", b"")
+                if message["status"] >= 400 and not ctype.startswith(b"application/json"):
+                    held = message
+                    return
+            elif held is not None and message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    text = b"".join(chunks).decode("utf-8", "replace").strip()[:300] or "Request refused."
+                    await send_json(send, held["status"], _rpc_error(text))
+                return
+            await send(message)
+
+        await self.app(scope, receive, guarded_send)
 
 
 @attrs.define
@@ -234,7 +281,7 @@ def build_app(
         security_settings=_transport_security(settings, login_base),
     )
     mcp_app = BearerAuth(
-        StreamableHTTPASGIApp(manager),
+        _McpTransportGuard(StreamableHTTPASGIApp(manager)),
         mode=mode,
         resource_metadata_url=metadata_url,
         allow_unauthenticated_discovery=settings.allow_unauthenticated_discovery,

@@ -11,7 +11,7 @@ from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPError
 
 from ms365mcp import __version__
-from ms365mcp.executor import ToolOutcome, UnknownTool, execute
+from ms365mcp.executor import INTERNAL_ERROR_MESSAGE, ToolOutcome, UnknownTool, execute
 from ms365mcp.graph.shaping import compact_json
 from ms365mcp.progress import CURRENT_REPORTER
 from ms365mcp.runtime import Runtime
@@ -21,28 +21,31 @@ log = logging.getLogger("ms365mcp.server")
 SERVER_NAME = "ms365mcp"
 
 INSTRUCTIONS = (
-    "Tools call Microsoft Graph for the signed-in Microsoft 365 user. "
-    "Ids come from list/get tools; never invent them or e-mail addresses. "
-    "List tools take OData options: top (page size), skip, filter, search, orderby, select (comma fields), "
-    "count, expand; keep top small and use select. A result's nextLink goes back as nextLink for the next page; "
-    "fetchAllPages follows it within server caps. Mail search is KQL (e.g. from:ann subject:budget) and can't be "
-    "combined with filter. Bodies of mail and events come back as plain text."
+    "Tools call Microsoft Graph as the signed-in Microsoft 365 user. Take ids from list/get results; "
+    "never invent ids or addresses. List tools take OData options (select: comma-separated fields); keep top "
+    "small and use select. Pass a result's nextLink back as nextLink for the next page; fetchAllPages follows "
+    "it within server caps."
 )
+#: The instructions are sent on every connection; keep the whole text below this.
+MAX_INSTRUCTIONS_CHARS = 700
 
 
 def instructions_for(runtime: Runtime) -> str:
-    text = INSTRUCTIONS
+    """The base text plus only the sentences that are true for this server's settings and tools."""
+    parts = [INSTRUCTIONS]
+    paths = [spec.path for spec in runtime.tools.values()]
+    if any(path.endswith("/messages") for path in paths):
+        parts.append("Mail search is KQL (from:ann subject:budget), without filter, orderby or skip.")
+    if runtime.settings.body_format == "text" and any("/messages" in p or "/events" in p for p in paths):
+        parts.append("Mail and event bodies come back as plain text.")
     if runtime.settings.read_only:
-        text += " This server is read-only: nothing can be sent, changed or deleted."
+        parts.append("Read-only: nothing can be sent, changed or deleted.")
     if runtime.account_names:
         # Said once here rather than in every schema: cheaper, and no address list in each tool.
-        text += (
-            " Several accounts are signed in: tools take `account` (a username from list-accounts);"
-            " without it the selected account is used."
-        )
+        parts.append("Several accounts are signed in: pass `account` (a username from list-accounts) to pick one.")
     if not runtime.settings.org_mode:
-        text += " Work-only tools (shared mailboxes, Teams, directory) need --org-mode."
-    return text
+        parts.append("Work-only tools (shared mailboxes, Teams, directory) need --org-mode.")
+    return " ".join(parts)
 
 
 def to_result(outcome: ToolOutcome) -> types.CallToolResult:
@@ -79,16 +82,10 @@ def build_server(runtime: Runtime) -> Server:
             outcome = await execute(runtime, params.name, params.arguments)
         except UnknownTool:
             raise MCPError(code=types.INVALID_PARAMS, message=f"Unknown tool: {params.name[:100]}") from None
-        except Exception:  # never leak internals (or Graph text with PII) as a protocol error
-            log.exception("tool %s failed unexpectedly", params.name)
+        except Exception:  # execute() already turns tool failures into results; this is the last backstop
+            log.error("tool call %s failed outside the tool", params.name[:100])
             outcome = ToolOutcome(
-                {
-                    "error": {
-                        "code": "internal_error",
-                        "type": "internal",
-                        "message": "The server hit an unexpected error; see its log.",
-                    }
-                },
+                {"error": {"code": "internal_error", "type": "internal", "message": INTERNAL_ERROR_MESSAGE}},
                 is_error=True,
             )
         finally:

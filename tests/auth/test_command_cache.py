@@ -182,3 +182,86 @@ def test_not_signed_in_through_a_failing_store_is_still_an_error(
     local = make_local(store=CacheStore(provider, "command"))
     with pytest.raises((LocalAuthError, NotSignedIn)):
         local.token()
+
+
+RECORDER = """
+import json, os, sys
+with open(os.path.join(os.environ["CACHE_DIR"], "wire.jsonl"), "a") as log:
+    log.write(json.dumps({"argv": sys.argv[1:], "stdin": sys.stdin.read()}) + "\\n")
+if sys.argv[1] == "load":
+    print(os.environ.get("LOAD_ANSWER", ""))
+"""
+
+
+def test_the_wire_is_exactly_protocol_v1(tmp_path: Path, store_dir: Path, monkeypatch: Any) -> None:
+    provider = CommandCacheProvider(program(tmp_path, RECORDER))
+    assert provider.load("token-cache") is None  # empty output is a miss
+    monkeypatch.setenv("LOAD_ANSWER", '  {"found": false}  ')
+    assert provider.load("selected-account") is None
+    provider.save("selected-account", 'va"lue')
+    provider.delete("token-cache")
+    calls = [json.loads(line) for line in (store_dir / "wire.jsonl").read_text().splitlines()]
+    assert [c["argv"] for c in calls] == [
+        ["load", "token-cache"],
+        ["load", "selected-account"],
+        ["save", "selected-account"],
+        ["delete", "token-cache"],
+    ]
+    assert [c["stdin"] for c in calls] == ["", "", '{"value": "va\\"lue"}', ""]
+    assert json.loads(calls[2]["stdin"]) == {"value": 'va"lue'}
+    with pytest.raises(ValueError):
+        provider.load("other-key")  # only the two keys of the protocol
+
+
+def test_errors_keep_stderr_short_and_name_signals(tmp_path: Path) -> None:
+    noisy = program(tmp_path, "import sys\nsys.stderr.write('x' * 5000)\nsys.exit(2)\n", name="noisy")
+    with pytest.raises(CacheCommandError) as caught:
+        CommandCacheProvider(noisy).delete("token-cache")
+    assert "exited 2" in str(caught.value) and str(caught.value).count("x") <= 2048 + 5
+    killed = program(tmp_path, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n", name="killed")
+    with pytest.raises(CacheCommandError, match="killed by signal 9"):
+        CommandCacheProvider(killed).load("token-cache")
+
+
+def test_a_strange_answer_never_repeats_the_payload(tmp_path: Path) -> None:
+    answer = json.dumps({"found": "yes", "value": "refresh-token-secret"})
+    provider = CommandCacheProvider(program(tmp_path, f"print({answer!r})\n"))
+    with pytest.raises(CacheCommandError) as caught:
+        provider.load("token-cache")
+    assert "refresh-token-secret" not in str(caught.value)
+
+
+async def _list_accounts(runtime: Any) -> Any:
+    from ms365mcp.executor import execute
+    from ms365mcp.identity import CURRENT_IDENTITY, static_token_identity
+
+    CURRENT_IDENTITY.set(static_token_identity("bearer-of-this-request"))  # as the HTTP layer does per request
+    try:
+        return await execute(runtime, "list-accounts", {})
+    finally:
+        await runtime.aclose()
+
+
+def test_http_mode_runs_the_command_only_when_asked(tmp_path: Path, store_dir: Path) -> None:
+    import anyio
+
+    from ms365mcp.runtime import build_runtime
+
+    script = program(tmp_path, STORE_SCRIPT)
+    calls = store_dir / "calls.log"
+    base = dict(
+        log_dir=tmp_path,
+        state_dir=tmp_path,
+        http="127.0.0.1:3999",
+        auth_cache="command",
+        auth_cache_command=script,
+        client_id="11111111-2222-3333-4444-555555555555",
+    )
+    plain = build_runtime(Settings(**base))
+    assert plain.local_auth is None and "list-accounts" not in plain.tools
+    anyio.run(plain.aclose)
+    assert not calls.exists()  # plain HTTP requests never touch the command
+    enabled = build_runtime(Settings(**base, enable_auth_tools=True))
+    assert not calls.exists()  # not even at start-up
+    assert anyio.run(_list_accounts, enabled).data == {"accounts": []}
+    assert calls.read_text().splitlines() == ["load token-cache", "load selected-account"]

@@ -291,3 +291,25 @@ def test_no_token_code_or_secret_reaches_the_logs(
     secrets = [*tokens, *refresh, *flow_codes]
     assert secrets and all(s not in text for s in secrets)
     assert all(t.split(".")[2] not in text for t in tokens)  # not even a token's signature
+
+
+def test_the_device_code_request_carries_tool_permissions_extra_scopes_and_offline_access() -> None:
+    from ms365mcp import ToolSpec, hookimpl
+    from ms365mcp.catalog.registry import collect
+    from ms365mcp.catalog.selection import effective_permissions, select
+    from ms365mcp.plugins import make_plugin_manager
+    from ms365mcp.settings import Settings
+
+    class Plugin:
+        @hookimpl
+        def register_tools(self, register: Any) -> None:
+            register(ToolSpec("list-notes", "GET", "/me/onenote/notebooks", "Notebooks.", scopes="Notes.Read"))
+
+    pm = make_plugin_manager(load_entrypoints=False)
+    pm.register(Plugin(), name="notes")
+    settings = Settings(sandbox=True, extra_scopes=("Sites.Read.All", "offline_access"))
+    tenant = SandboxTenant()
+    local = LocalAuth.for_sandbox(settings, tenant, effective_permissions(select(collect(pm), settings), settings))
+    local.start_device_flow()
+    (entry,) = tenant.entra._device.values()
+    assert sorted(entry.scopes) == ["Notes.Read", "Sites.Read.All", "User.Read", "offline_access", "openid", "profile"]

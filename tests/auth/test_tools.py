@@ -221,3 +221,35 @@ def test_hook_register_auth_cache_providers(
 
     with pytest.raises(SettingsError, match="shelf"):
         open_store(Settings.from_env({"MS365_MCP_AUTH_CACHE": "nowhere"}), pm)
+
+
+async def test_login_tool_names_personal_accounts_and_verify_checks_the_new_account(
+    local_runtime: Callable[..., Any], make_local: Callable[..., LocalAuth], tenant: SandboxTenant
+) -> None:
+    sign_in(make_local(), tenant, ADELE)
+    runtime = local_runtime()
+    try:
+        tenant.entra.auto_approve_user = ALEX
+        started = await execute(runtime, "login", {"force": True})
+        assert started.data["userCode"] in started.data["message"]
+        assert "MS365_MCP_TENANT_ID=consumers" in started.data["message"]
+        _wait(runtime.local_auth.pending)
+        verified = await execute(runtime, "verify-login", {})
+        assert verified.data["userData"]["userPrincipalName"] == ALEX  # not the still-selected Adele
+        assert verified.data["account"]["username"] == ALEX
+        assert (await execute(runtime, "whoami", {})).data["userPrincipalName"] == ADELE  # selection unchanged
+    finally:
+        await runtime.aclose()
+
+
+async def test_list_accounts_tool_warns_about_an_unreadable_cache(
+    local_runtime: Callable[..., Any], make_local: Callable[..., LocalAuth], tenant: SandboxTenant, tmp_path: Path
+) -> None:
+    runtime = local_runtime()
+    try:
+        sign_in(make_local(), tenant, ADELE)
+        (tmp_path / "cache" / ".cache-key").unlink()
+        listed = await execute(runtime, "list-accounts", {})
+        assert listed.data["accounts"] == [] and "cannot be decrypted" in listed.data["warning"]
+    finally:
+        await runtime.aclose()

@@ -115,6 +115,7 @@ class OboServer:
             "exp": now + 600,
             "oid": self.runtime.sandbox.me.id,
             "preferred_username": "adele@contoso.sandbox",
+            "scp": "access_as_user",
         }
         claims.update(overrides)
         return self.emulator._sign({k: v for k, v in claims.items() if v is not None})

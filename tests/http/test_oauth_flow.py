@@ -13,7 +13,6 @@ from mcp.client.auth import OAuthClientProvider
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import OAuthClientMetadata
 
-from ms365mcp.auth.facade.sealing import Sealer
 from ms365mcp.server.http import build_app
 
 from .conftest import (
@@ -146,11 +145,18 @@ def _swap_origin(url: str, origin: str) -> str:
 
 async def _two_replicas(tmp_path: Any, key_a: str, key_b: str) -> tuple[bool, Browser, str]:
     """Replica A serves /authorize; replica B serves discovery, /register, /callback, /token and /mcp."""
-    runtime = sandbox_runtime(tmp_path)
+    # Two processes in all but the OS: each has its own runtime, settings (MS365_MCP_STATE_KEY) and app;
+    # only the key string is shared. Entra is B's sandbox emulator, which both send the browser to.
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    runtime_a = sandbox_runtime(tmp_path / "a", state_key=key_a)
+    runtime_b = sandbox_runtime(tmp_path / "b", state_key=key_b)
     port_a, port_b = free_port(), free_port()
     a_base, b_base = f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"
-    app_a = build_app(runtime, login_base=b_base, sealer=Sealer.from_setting(key_a)[0])
-    app_b = build_app(runtime, login_base=b_base, sealer=Sealer.from_setting(key_b)[0])
+    app_b = build_app(runtime_b, login_base=b_base)
+    runtime_a.sandbox.entra = runtime_b.sandbox.entra  # one identity provider, as in production
+    app_a = build_app(runtime_a, login_base=b_base)
+    assert app_a.sealer is not app_b.sealer and not app_a.key_generated and not app_b.key_generated
 
     def balance(url: str) -> str:
         path = urlsplit(url).path
@@ -177,7 +183,8 @@ async def _two_replicas(tmp_path: Any, key_a: str, key_b: str) -> tuple[bool, Br
     else:
         message = ""
     finally:
-        await runtime.aclose()
+        await runtime_a.aclose()
+        await runtime_b.aclose()
     return ok, browser, message
 
 

@@ -63,3 +63,61 @@ async def test_fetch_all_pages_reports_progress(client: Any) -> None:
     assert len(result.structured_content["value"]) == 25
     assert [p for p, _, _ in seen] == [2, 3]
     assert seen[-1][2] == "25 items from 3 pages"
+
+
+async def test_a_tool_bug_is_an_error_result_and_the_session_goes_on(notes_pm: Any, tmp_path: Any) -> None:
+    from ms365mcp import ToolSpec, hookimpl
+
+    class Broken:
+        @hookimpl
+        def register_tools(self, register: Any) -> None:
+            async def explode(call: Any) -> Any:
+                raise RuntimeError("secret " + call.args["word"])
+
+            params = {"word": {"type": "string"}}
+            register(ToolSpec("broken-tool", "GET", "/me/broken", "Fails.", params=params, handler=explode))
+
+    notes_pm.register(Broken(), name="broken")
+    runtime = build_runtime(Settings(sandbox=True, log_dir=tmp_path, audit_console=False), notes_pm)
+    try:
+        async with Client(build_server(runtime)) as client:
+            result = await client.call_tool("broken-tool", {"word": "hunter2"})
+            assert result.is_error and result.structured_content["error"]["code"] == "internal_error"
+            assert "hunter2" not in result.content[0].text and "Traceback" not in result.content[0].text
+            after = await client.call_tool("get-note", {"noteId": "note-01"})
+            assert after.is_error is False
+    finally:
+        await runtime.aclose()
+
+
+@pytest.mark.parametrize(
+    ("settings", "present", "absent"),
+    [
+        ({}, ["nextLink", "--org-mode"], ["read-only", "plain text", "KQL"]),
+        ({"read_only": True, "org_mode": True}, ["Read-only"], ["--org-mode"]),
+    ],
+)
+async def test_instructions_are_short_and_only_say_what_is_true(
+    notes_pm: Any, tmp_path: Any, settings: dict[str, Any], present: list[str], absent: list[str]
+) -> None:
+    from ms365mcp.server.mcp import MAX_INSTRUCTIONS_CHARS, instructions_for
+
+    runtime = build_runtime(Settings(sandbox=True, log_dir=tmp_path, **settings), notes_pm)
+    text = instructions_for(runtime)
+    await runtime.aclose()
+    assert len(text) <= MAX_INSTRUCTIONS_CHARS
+    assert all(p in text for p in present) and not any(a in text for a in absent)
+
+
+async def test_instructions_with_mail_tools_follow_the_body_format(tmp_path: Any) -> None:
+    from ms365mcp.server.mcp import MAX_INSTRUCTIONS_CHARS, instructions_for
+
+    text_runtime = build_runtime(Settings(sandbox=True, log_dir=tmp_path, presets=("mail",), read_only=True))
+    html_runtime = build_runtime(Settings(sandbox=True, log_dir=tmp_path, presets=("mail",), body_format="html"))
+    assert "plain text" in instructions_for(text_runtime) and "KQL" in instructions_for(text_runtime)
+    assert "plain text" not in instructions_for(html_runtime)
+    text_runtime.account_names = ("ann@contoso.example", "bob@contoso.example")
+    worst = instructions_for(text_runtime)  # every optional sentence at once
+    await text_runtime.aclose()
+    await html_runtime.aclose()
+    assert "`account`" in worst and len(worst) <= MAX_INSTRUCTIONS_CHARS

@@ -53,3 +53,31 @@ def test_unknown_preset_exits_with_a_clear_message(tmp_path: Any) -> None:
         timeout=60,
     )
     assert proc.returncode == 2 and "unknown preset nope" in proc.stderr and proc.stdout == ""
+
+
+async def test_adversarial_arguments_over_stdio_with_env_caps(tmp_path: Any) -> None:
+    env = {"MS365_MCP_MAX_TOP": "2", "MS365_MCP_BODY_FORMAT": "html"}
+    async with Client(params(tmp_path, "--sandbox", "--preset", "mail", **env)) as client:
+        assert "plain text" not in (client.instructions or "")
+        capped = await client.call_tool("list-mail-messages", {"top": 1000, "select": "id, subject"})
+        assert len(capped.structured_content["value"]) == 2
+        assert set(capped.structured_content["value"][0]) == {"id", "subject"}
+        message_id = capped.structured_content["value"][0]["id"]
+        full = await client.call_tool("get-mail-message", {"messageId": message_id, "select": "body"})
+        assert full.structured_content["body"]["contentType"] == "html"
+        nested = await client.call_tool("send-mail", {"body": {"message": {"subject": 5, "toRecipients": []}}})
+        assert nested.is_error and nested.structured_content["error"]["field"] == "body.message.subject"
+        listed = await client.call_tool("list-mail-messages", {"select": ["id"], "count": "yes"})
+        text = listed.content[0].text
+        assert (
+            listed.is_error
+            and "select: expected a string, got list" in text
+            and "count: expected true or false" in text
+        )
+        empty = await client.call_tool("list-mail-messages", {"search": "  "})
+        assert empty.is_error and empty.structured_content["error"]["field"] == "search"
+        foreign = await client.call_tool("list-mail-messages", {"nextLink": "https://evil.example/v1.0/me/messages"})
+        assert foreign.is_error and foreign.structured_content["error"]["field"] == "nextLink"
+        odd = await client.call_tool("get-mail-message", {"messageId": "ünï%2F..%2Fcødé"})
+        assert odd.is_error and odd.structured_content["error"]["status"] == 404
+        assert not (await client.call_tool("list-mail-folders", {})).is_error

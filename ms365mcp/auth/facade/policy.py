@@ -9,6 +9,9 @@ from starlette.requests import Request
 
 from ms365mcp.settings import is_loopback_host
 
+#: Python's urlsplit silently drops tabs and newlines and keeps a backslash as data; browsers read it as ``/``.
+#: A redirect URI with any of these means something else to the browser than to us, so it is refused.
+_AMBIGUOUS = re.compile(r"[\x00-\x20\x7f\\]")
 _HOST_RE = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
 
 
@@ -20,6 +23,8 @@ def redirect_uri_problem(uri: object, allowed: tuple[str, ...] | None) -> str | 
     """
     if not isinstance(uri, str) or not uri or len(uri) > 2000:
         return "redirect_uri must be a non-empty URL of at most 2000 characters"
+    if _AMBIGUOUS.search(uri):
+        return "redirect_uri must not contain spaces, control characters or backslashes"
     try:
         parts = urlsplit(uri)
         parts.port  # noqa: B018 - raises ValueError for a malformed port

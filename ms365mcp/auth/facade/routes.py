@@ -12,11 +12,12 @@ cannot be redeemed through this server. Any replica holding the same key serves 
 from __future__ import annotations
 
 import base64
-import binascii
+import html
 import json
 import logging
 import re
 import secrets
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
@@ -28,11 +29,16 @@ from starlette.routing import Route
 from ms365mcp.auth.facade.policy import redirect_uri_problem, request_origin
 from ms365mcp.auth.facade.sealing import Sealer, SealError, digest, s256
 from ms365mcp.auth.facade.upstream import EntraClient, UpstreamError
-from ms365mcp.settings import Settings
+from ms365mcp.settings import Settings, is_loopback_host
 
 log = logging.getLogger("ms365mcp.auth.facade")
 
 STATE_TTL = 600
+CONSENT_TTL = 600
+#: Binds a consent click to the browser that saw the consent page (HttpOnly, random, nothing else in it).
+BROWSER_COOKIE = "ms365mcp_browser"
+_BROWSER_RE = re.compile(r"^[A-Za-z0-9_\-]{32,64}$")
+MAX_CLIENT_ID = 4000
 CODE_TTL = 300
 REFRESH_TTL = 90 * 24 * 3600
 CLIENT_PREFIX = "mcp-"
@@ -50,6 +56,7 @@ class ClientRecord:
     client_id: str
     redirect_uris: tuple[str, ...] | None
     auth_method: str = "none"
+    name: str = ""
 
 
 def oauth_error(error: str, description: str, status: int = 400, headers: dict[str, str] | None = None) -> Response:
@@ -64,12 +71,20 @@ def _with_query(uri: str, params: dict[str, str]) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
 
+def parse_json(raw: bytes) -> Any:
+    """json.loads, with absurd nesting reported as ValueError like any other bad JSON (not RecursionError)."""
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
 async def read_params(request: Request) -> dict[str, str]:
     """Form or JSON body as flat strings (without python-multipart; bodies are small)."""
     raw = await request.body()
     ctype = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if ctype == "application/json":
-        data = json.loads(raw or b"{}")
+        data = parse_json(raw or b"{}")
         if not isinstance(data, dict):
             raise ValueError("body must be a JSON object")
         return {str(k): str(v) for k, v in data.items() if isinstance(v, str | int | float)}
@@ -143,17 +158,17 @@ class OAuthFacade:
 
     # -- clients ----------------------------------------------------------------------------------
     def resolve_client(self, client_id: str | None) -> ClientRecord | None:
-        if not client_id or len(client_id) > 4000:
+        if not client_id or len(client_id) > MAX_CLIENT_ID:
             return None
         if client_id == self.entra.config.client_id:
-            return ClientRecord(client_id, None)
+            return ClientRecord(client_id, None, name="this server's own app registration")
         if not client_id.startswith(CLIENT_PREFIX) or not self.settings.dynamic_registration:
             return None
         try:
             body = self.sealer.open("client", client_id[len(CLIENT_PREFIX) :])
         except SealError:
             return None
-        return ClientRecord(client_id, tuple(body.get("r", ())), str(body.get("m", "none")))
+        return ClientRecord(client_id, tuple(body.get("r", ())), str(body.get("m", "none")), str(body.get("n") or ""))
 
     def client_secret_for(self, client_id: str) -> str:
         return self.sealer.mac("client-secret", client_id)
@@ -165,7 +180,7 @@ class OAuthFacade:
         if header.lower().startswith("basic "):
             try:
                 user, _, password = base64.b64decode(header[6:]).decode().partition(":")
-            except (binascii.Error, UnicodeDecodeError):
+            except ValueError:  # bad base64 (binascii.Error), non-ASCII input, or non-UTF-8 credentials
                 return None
             client_id, secret = unquote(user), unquote(password)
         client = self.resolve_client(client_id)
@@ -181,7 +196,7 @@ class OAuthFacade:
         if not self.settings.dynamic_registration:
             return oauth_error("not_found", "Dynamic client registration is disabled on this server.", 404)
         try:
-            meta = json.loads(await request.body() or b"null")
+            meta = parse_json(await request.body() or b"null")
         except ValueError:
             return oauth_error("invalid_client_metadata", "The body must be a JSON object.")
         if not isinstance(meta, dict):
@@ -194,7 +209,7 @@ class OAuthFacade:
             if problem:
                 return oauth_error("invalid_redirect_uri", problem)
         grants = meta.get("grant_types") or ["authorization_code", "refresh_token"]
-        if not isinstance(grants, list) or not set(grants) <= {"authorization_code", "refresh_token"}:
+        if not isinstance(grants, list) or not all(g in ("authorization_code", "refresh_token") for g in grants):
             return oauth_error("invalid_client_metadata", "grant_types may hold authorization_code and refresh_token.")
         responses = meta.get("response_types") or ["code"]
         if responses != ["code"]:
@@ -205,7 +220,9 @@ class OAuthFacade:
         name = meta.get("client_name")
         name = name[:200] if isinstance(name, str) and name else "MCP client"
         issued = int(self.sealer.clock())
-        client_id = CLIENT_PREFIX + self.sealer.seal("client", {"r": uris, "m": method, "t": issued})
+        client_id = CLIENT_PREFIX + self.sealer.seal("client", {"r": uris, "m": method, "t": issued, "n": name})
+        if len(client_id) > MAX_CLIENT_ID:
+            return oauth_error("invalid_redirect_uri", "redirect_uris are too long altogether; register fewer.")
         body: dict[str, Any] = {
             "client_id": client_id,
             "client_id_issued_at": issued,
@@ -229,6 +246,7 @@ class OAuthFacade:
         if client is None:
             return oauth_error("invalid_client", "Unknown client_id: register the client again.", 400)
         redirect_uri = q.get("redirect_uri")
+        explicit = redirect_uri is not None
         if redirect_uri is None and client.redirect_uris and len(client.redirect_uris) == 1:
             redirect_uri = client.redirect_uris[0]
         problem = redirect_uri_problem(redirect_uri, self.settings.allowed_redirect_uris)
@@ -254,6 +272,8 @@ class OAuthFacade:
             return back("invalid_request", "code_challenge must be a base64url SHA-256 digest (43 characters).")
         if client_state is not None and len(client_state) > 1000:
             return back("invalid_request", "state is too long.")
+        if self.needs_consent(redirect_uri) and not self._consented(request, client, redirect_uri, challenge):
+            return self._consent_page(request, client, redirect_uri, challenge, back)
 
         verifier = secrets.token_urlsafe(48)
         callback = f"{self.public_base(request)}/callback"
@@ -266,6 +286,7 @@ class OAuthFacade:
                 "cc": challenge,
                 "sv": verifier,
                 "cb": callback,
+                "rx": explicit,
             },
             ttl=STATE_TTL,
         )
@@ -285,6 +306,76 @@ class OAuthFacade:
             if q.get(hint):
                 upstream[hint] = q[hint][:256]
         return RedirectResponse(f"{self.entra.config.authorize_url}?{urlencode(upstream)}", 302, headers=NO_STORE)
+
+    # -- consent (confused deputy) ----------------------------------------------------------------
+    def needs_consent(self, redirect_uri: str) -> bool:
+        """True when codes would leave this machine for a host no administrator vetted.
+
+        Anyone may register a client with any https redirect URI, and Entra answers at once for a
+        user who is signed in and has consented to *this server's* app, so a link to /authorize
+        could hand that user's access to a stranger. Such redirects first get our own consent page
+        naming where the access will go. Loopback redirects (the code stays on the user's machine)
+        and URIs listed in MS365_MCP_ALLOWED_REDIRECT_URIS skip it.
+        """
+        if self.settings.allowed_redirect_uris is not None:
+            return False
+        return not is_loopback_host(urlsplit(redirect_uri).hostname)
+
+    def _consented(self, request: Request, client: ClientRecord, redirect_uri: str, challenge: str) -> bool:
+        browser = request.cookies.get(BROWSER_COOKIE, "")
+        ticket = request.query_params.get("consent")
+        if not ticket or not _BROWSER_RE.match(browser):
+            return False
+        try:
+            body = self.sealer.open("consent", ticket)
+        except SealError:
+            return False
+        expected = {"c": digest(client.client_id), "ru": redirect_uri, "cc": challenge, "b": digest(browser)}
+        return all(secrets.compare_digest(str(body.get(k, "")), v) for k, v in expected.items())
+
+    def _consent_page(
+        self,
+        request: Request,
+        client: ClientRecord,
+        redirect_uri: str,
+        challenge: str,
+        back: Callable[[str, str], Response],
+    ) -> Response:
+        browser = request.cookies.get(BROWSER_COOKIE, "")
+        if not _BROWSER_RE.match(browser):
+            browser = secrets.token_urlsafe(32)
+        ticket = self.sealer.seal(
+            "consent",
+            {"c": digest(client.client_id), "ru": redirect_uri, "cc": challenge, "b": digest(browser)},
+            ttl=CONSENT_TTL,
+        )
+        base = self.public_base(request)
+        query = [(k, v) for k, v in request.query_params.multi_items() if k != "consent"] + [("consent", ticket)]
+        allow = f"{base}/authorize?{urlencode(query)}"
+        deny = back("access_denied", "The user declined to connect this client.").headers["location"]
+        host = urlsplit(redirect_uri).hostname or redirect_uri
+        name = client.name or "An MCP client"
+        page = (
+            "<!doctype html><meta charset=utf-8><title>Connect an MCP client?</title>"
+            "<h1>Connect an MCP client to your Microsoft 365?</h1>"
+            f"<p><strong>{html.escape(name)}</strong> asks to act on your mail, calendar and files through "
+            "this server. After you sign in, that access is handed to:</p>"
+            f"<p><strong>{html.escape(host)}</strong><br><code>{html.escape(redirect_uri)}</code></p>"
+            "<p>Continue only if you started this connection yourself and trust that site.</p>"
+            f'<p><a id="allow" href="{html.escape(allow)}">Continue to sign-in</a> &middot; '
+            f'<a id="deny" href="{html.escape(deny)}">Cancel</a></p>'
+        )
+        response = HTMLResponse(page, headers=NO_STORE)
+        response.set_cookie(
+            BROWSER_COOKIE,
+            browser,
+            max_age=3600,
+            path=(urlsplit(base).path.rstrip("/") or "") + "/authorize",
+            secure=base.startswith("https://"),
+            httponly=True,
+            samesite="lax",
+        )
+        return response
 
     # -- /callback (Entra redirects the browser here) -------------------------------------------
     async def callback(self, request: Request) -> Response:
@@ -308,7 +399,7 @@ class OAuthFacade:
         else:
             code = self.sealer.seal(
                 "code",
-                {k: state[k] for k in ("c", "ru", "cc", "sv", "cb")} | {"ec": q["code"]},
+                {k: state[k] for k in ("c", "ru", "cc", "sv", "cb")} | {"ec": q["code"], "rx": state.get("rx", True)},
                 ttl=CODE_TTL,
             )
             params["code"] = code
@@ -344,7 +435,9 @@ class OAuthFacade:
             return oauth_error("invalid_grant", f"The authorization code is {exc.reason}.")
         if sealed["c"] != digest(client.client_id):
             return oauth_error("invalid_grant", "The authorization code was issued to another client.")
-        if params.get("redirect_uri") != sealed["ru"]:
+        # RFC 6749 4.1.3: redirect_uri must be repeated (and match) when /authorize was given one.
+        given = params.get("redirect_uri")
+        if (given is not None or sealed.get("rx", True)) and given != sealed["ru"]:
             return oauth_error("invalid_grant", "redirect_uri does not match the authorization request.")
         verifier = params.get("code_verifier") or ""
         if not _VERIFIER_RE.match(verifier):
@@ -413,8 +506,6 @@ class OAuthFacade:
 
 def _error_page(message: str) -> Response:
     """The browser lands here when we cannot trust any redirect target: a plain page, no redirect."""
-    import html
-
     body = (
         "<!doctype html><title>Sign-in failed</title><h1>Sign-in failed</h1>"
         f"<p><code>invalid_request</code>: {html.escape(message)}</p>"

@@ -315,3 +315,39 @@ async def test_bad_input_never_reaches_graph(tmp_path: Any, calendar_pm: Any) ->
 
 def test_tools_module_exposes_every_spec() -> None:
     assert len(tools.TOOLS) == len(SPECS) == 39
+
+
+def test_proposed_new_time_becomes_a_time_slot() -> None:
+    body = {"proposedNewTime": {"start": "2026-11-27T10:00", "end": "2026-11-27T11:00"}, "timeZone": "Europe/Berlin"}
+    args = _prepared("decline-calendar-event", {"eventId": "e1", "body": body})
+    assert args["body"] == {
+        "proposedNewTime": {
+            "start": {"dateTime": "2026-11-27T10:00:00", "timeZone": "Europe/Berlin"},
+            "end": {"dateTime": "2026-11-27T11:00:00", "timeZone": "Europe/Berlin"},
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"proposedNewTime": {"start": "2026-11-27T10:00"}}, "body.proposedNewTime"),
+        (
+            {"proposedNewTime": {"start": "2026-11-27T10:00", "end": "2026-11-27T11:00"}, "sendResponse": False},
+            "body.sendResponse",
+        ),
+        (
+            {"proposedNewTime": {"start": "2026-11-27T10:00", "end": "2026-11-27T11:00"}, "timeZone": "Mars/Base"},
+            "body.timeZone",
+        ),
+    ],
+)
+def test_bad_proposals_are_refused_naming_the_field(body: dict[str, Any], field: str) -> None:
+    with pytest.raises(ToolInputError) as info:
+        _prepared("tentatively-accept-calendar-event", {"eventId": "e1", "body": body})
+    assert info.value.field == field
+
+
+def test_accept_takes_no_proposal() -> None:
+    """Graph's accept action has comment and sendResponse only."""
+    assert set(SPECS["accept-calendar-event"].body["properties"]) == {"comment", "sendResponse"}

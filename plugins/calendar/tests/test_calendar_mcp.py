@@ -295,3 +295,34 @@ async def test_stdio_smoke(tmp_path: Any) -> None:
         result = await client.call_tool("list-calendars", {})
         assert result.is_error is False
         assert any(c["name"] == "Calendar" for c in result.structured_content["value"])
+
+
+async def test_decline_or_tentative_may_propose_a_new_time(client: Any) -> None:
+    """Graph takes proposedNewTime on decline/tentativelyAccept only, and only with sendResponse true."""
+    c = Caller(client)
+    planning = await c.ok("get-calendar-event", {"eventId": ENCODED_EVENT_ID})
+    start, end = _week(planning["start"]["dateTime"])
+    view = (await c.ok("get-calendar-view", {"startDateTime": start, "endDateTime": end, "top": 100}))["value"]
+    walkthrough = next(e for e in view if e["subject"] == "Venue walkthrough")
+    proposal = {"start": f"{end}T10:00", "end": f"{end}T11:00", "timeZone": "Europe/Berlin"}
+    ok = await c.ok(
+        "tentatively-accept-calendar-event",
+        {"eventId": walkthrough["id"], "body": {"comment": "Later?", "proposedNewTime": proposal}},
+    )
+    assert ok == {"ok": True, "status": 202}
+    silent = await c.error(
+        "decline-calendar-event",
+        {"eventId": walkthrough["id"], "body": {"sendResponse": False, "proposedNewTime": proposal}},
+    )
+    assert "body.sendResponse" in silent
+    backwards = await c.error(
+        "decline-calendar-event",
+        {"eventId": walkthrough["id"], "body": {"proposedNewTime": {"start": f"{end}T11:00", "end": f"{end}T10:00"}}},
+    )
+    assert "body.proposedNewTime.end" in backwards
+    # accept has no proposedNewTime in Graph; the sandbox refuses it the way Graph refuses unknown properties
+    refused = await c.error(
+        "accept-calendar-event",
+        {"eventId": walkthrough["id"], "body": {"proposedNewTime": {"start": {}, "end": {}}}},
+    )
+    assert "proposedNewTime" in refused

@@ -28,13 +28,25 @@ def _path(raw: str) -> str:
     return raw
 
 
+# Deliberate departures from the reference catalogue, each checked against Graph's own reference page.
+# sort-excel-range: Graph sorts with POST .../range(address='...')/sort/apply (rangesort-apply.md);
+# the catalogue's PATCH on range()/sort only updates the navigation property and sorts nothing.
+DEVIATIONS = {
+    "sort-excel-range": (
+        "POST",
+        "/drives/{driveId}/items/{driveItemId}/workbook/worksheets/{worksheetId}/range(address='{address}')/sort/apply",
+    ),
+}
+
+
 def test_every_reference_row_is_a_tool_with_the_same_shape(pm: pluggy.PluginManager) -> None:
     tools = collect(pm).tools
     assert len(ROWS) == 23
     for row in ROWS:
         spec = tools[row["tool"]]
         assert spec.plugin == "excel"
-        assert (spec.method, spec.path, spec.api_version) == (row["method"], _path(row["path"]), row["api"])
+        method, path = DEVIATIONS.get(row["tool"], (row["method"], _path(row["path"])))
+        assert (spec.method, spec.path, spec.api_version) == (method, path, row["api"])
         assert spec.presets == frozenset(row["presets"].split(",")), row["tool"]
         assert spec.scopes == scopes(row["scopes_personal"]) and not spec.org_only, row["tool"]
         assert spec.handler is run_in_session

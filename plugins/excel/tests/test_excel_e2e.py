@@ -75,11 +75,57 @@ async def test_insert_delete_clear_merge(client: Any) -> None:
 
 async def test_sort(client: Any) -> None:
     body = {"fields": [{"key": 3, "ascending": False}], "hasHeaders": True}
-    await call(client, "sort-excel-range", {**SALES, "body": body})
+    sorted_ = await call(client, "sort-excel-range", {**SALES, "address": "A1:D5", "body": body})
+    assert sorted_ == {"ok": True, "status": 200}
     column = await call(client, "get-excel-range", {**SALES, "address": "A2:A5"})
     assert [r[0] for r in column["values"]] == ["East", "North", "South", "West"]
-    bad = await fail(client, "sort-excel-range", {**SALES, "body": {"fields": ["x"]}})
+    bad = await fail(client, "sort-excel-range", {**SALES, "address": "A1:D5", "body": {"fields": ["x"]}})
     assert bad["field"] == "body.fields[0]"
+    no_range = await fail(client, "sort-excel-range", {**SALES, "body": body})
+    assert "address" in str(no_range)
+
+
+async def test_sort_only_touches_the_given_range(client: Any) -> None:
+    """Graph sorts the range named in the path; rows outside it stay where they are."""
+    before = await call(client, "get-excel-range", {**SALES, "address": "A5:D5"})
+    await call(client, "sort-excel-range", {**SALES, "address": "A2:D4", "body": {"fields": [0]}})
+    after = await call(client, "get-excel-range", {**SALES, "address": "A5:D5"})
+    assert after["values"] == before["values"]
+
+
+async def _raw(runtime: Runtime, method: str, path: str, body: dict[str, Any]) -> Any:
+    """One request straight to the sandbox, to check status codes the MCP result does not show."""
+    import httpx
+
+    from ms365mcp.sandbox.tenant import SANDBOX_GRAPH_URL
+
+    tenant = runtime.sandbox
+    headers = {"Authorization": f"Bearer {tenant.issue_token()}"}
+    transport = httpx.ASGITransport(app=tenant.app())
+    async with httpx.AsyncClient(transport=transport, base_url=SANDBOX_GRAPH_URL) as http:
+        session = await http.post("/v1.0" + WB + "/createSession", json={"persistChanges": True}, headers=headers)
+        headers["workbook-session-id"] = session.json()["id"]
+        return await http.request(method, "/v1.0" + WB + path, json=body, headers=headers)
+
+
+WB = "/drives/b!adele-onedrive-0001/items/01ADELEBUDGET2025XLSX/workbook"
+
+
+async def test_sandbox_refuses_the_old_patch_sort_shape(runtime: Runtime) -> None:
+    """A PATCH on range()/sort is not how Graph sorts; the sandbox does not serve it."""
+    answer = await _raw(runtime, "PATCH", "/worksheets/Sales/range()/sort", {"fields": [{"key": 0}]})
+    assert answer.status_code in (400, 404, 405)
+    unknown = await _raw(runtime, "POST", "/worksheets/Sales/range(address='A1:D5')/sort/apply", {"keys": [0]})
+    assert unknown.status_code == 400
+
+
+async def test_workbook_actions_answer_200_like_graph(runtime: Runtime) -> None:
+    """tables/add, charts/add and sort/apply are actions: Graph answers 200 OK, not 201 Created."""
+    table = await _raw(runtime, "POST", "/worksheets/Summary/tables/add", {"address": "A1:B2", "hasHeaders": True})
+    chart = await _raw(runtime, "POST", "/worksheets/Sales/charts/add", {"type": "Line", "sourceData": "A1:C5"})
+    sort = await _raw(runtime, "POST", "/worksheets/Sales/range(address='A2:D5')/sort/apply", {"fields": [{"key": 0}]})
+    assert (table.status_code, chart.status_code, sort.status_code) == (200, 200, 200)
+    assert table.json()["name"].startswith("Table") and sort.content == b""
 
 
 async def test_formats(client: Any) -> None:

@@ -156,6 +156,34 @@ async def test_content_upload_and_sessions(client: Any) -> None:
     assert "folder" in folder["message"]
 
 
+async def test_upload_session_on_a_folder_or_with_a_wrong_body_is_refused(client: Any, runtime: Runtime) -> None:
+    """items/{id}/createUploadSession targets an existing file; its body is {item, deferCommit}."""
+    folder = await fail(client, "create-upload-session", {"driveId": DRIVE, "driveItemId": DOCUMENTS})
+    assert folder["status"] == 400 and "folder" in folder["message"]
+    # item fields given at the top are moved into "item" before the request, so Graph accepts them
+    flat = await call(
+        client,
+        "create-upload-session",
+        {"driveId": DRIVE, "driveItemId": WELCOME, "body": {"conflictBehavior": "fail"}},
+    )
+    assert flat["nextExpectedRanges"] == ["0-"]
+    bad = await fail(client, "create-upload-session", {"driveId": DRIVE, "driveItemId": WELCOME, "body": {"item": 3}})
+    assert bad["field"] == "body.item"
+    # the sandbox refuses the flat shape, as Graph does, when it arrives unprepared
+    import httpx
+
+    from ms365mcp.sandbox.tenant import SANDBOX_GRAPH_URL
+
+    tenant = runtime.sandbox
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=tenant.app()), base_url=SANDBOX_GRAPH_URL) as http:
+        answer = await http.post(
+            f"/v1.0/drives/{DRIVE}/items/{WELCOME}/createUploadSession",
+            json={"@microsoft.graph.conflictBehavior": "replace"},
+            headers={"Authorization": f"Bearer {tenant.issue_token()}"},
+        )
+    assert answer.status_code == 400 and "conflictBehavior" in answer.json()["error"]["message"]
+
+
 async def test_download_bytes_binary_comes_back_as_an_embedded_blob(client: Any) -> None:
     result = await client.call_tool("download-bytes", {"path": f"/drives/{DRIVE}/items/{PNG}/content"})
     assert result.is_error is False

@@ -633,3 +633,16 @@ async def test_shared_mailbox_routes(graph: httpx.AsyncClient, tenant: SandboxTe
     assert moved["id"] != ticket["id"]
     await error(await graph.get("/users/alex@contoso.sandbox/messages"), 403, "ErrorAccessDenied")
     await error(await graph.get("/users/nobody@contoso.sandbox/messages"), 404, "ErrorInvalidUser")
+
+
+async def test_delta_refuses_what_graph_refuses(graph: httpx.AsyncClient) -> None:
+    """message-delta.md: $filter only receivedDateTime ge/gt, $orderby only receivedDateTime desc, no $search."""
+    url = "/me/mailFolders/inbox/messages/delta()"
+    recent = await ok(
+        await graph.get(
+            url, params={"$filter": "receivedDateTime ge 2000-01-01T00:00:00Z", "$orderby": "receivedDateTime desc"}
+        )
+    )
+    assert recent["value"]
+    for params in ({"$filter": "isRead eq false"}, {"$orderby": "subject"}, {"$search": '"budget"'}):
+        await error(await graph.get(url, params=params), 400, "ErrorInvalidUrlQuery")

@@ -413,7 +413,17 @@ def _respond_to(kind: str) -> Handler:
                 "Your request can't be completed. You can't respond to a meeting you organized.",
             )
         body = _object(request)
-        _no_unknown(body, {"comment", "sendResponse", "proposedNewTime"}, kind)
+        allowed = {"comment", "sendResponse"} | ({"proposedNewTime"} if kind != "accepted" else set())
+        _no_unknown(body, allowed, kind)
+        if body.get("proposedNewTime") is not None:
+            # Graph answers 400 when a proposal can't reach the organizer or the organizer forbids proposals.
+            if body.get("sendResponse", True) is False:
+                raise GraphError(400, "ErrorInvalidRequest", "proposedNewTime requires sendResponse to be true.")
+            if not event.get("allowNewTimeProposals", True):
+                raise GraphError(400, "ErrorInvalidRequest", "The organizer doesn't allow new time proposals.")
+            slot = body["proposedNewTime"]
+            if not isinstance(slot, dict) or not all(isinstance(slot.get(k), dict) for k in ("start", "end")):
+                raise GraphError(400, "ErrorInvalidRequest", "proposedNewTime needs start and end dateTimeTimeZone.")
         status = {"response": kind, "time": stamp()}
         if event.get("seriesMasterId") and event["id"] not in book.events:
             book.update_occurrence(event, {"responseStatus": status})

@@ -218,6 +218,24 @@ def prepare_update_event(args: dict[str, Any]) -> None:
     _event(_body(args), create=False)
 
 
+def prepare_response(args: dict[str, Any]) -> None:
+    """decline / tentativelyAccept: ``proposedNewTime`` as {start, end} strings (+ ``timeZone``) becomes a timeSlot.
+
+    Graph refuses a proposal that is not sent to the organizer, so that is caught here.
+    """
+    body = _body(args)
+    zone_name = _pop_zone(body, "body.timeZone")
+    slot = body.get("proposedNewTime")
+    if slot is None:
+        return
+    if not isinstance(slot, dict) or slot.get("start") is None or slot.get("end") is None:
+        raise ToolInputError("body.proposedNewTime", 'expected {"start": "2026-11-26T10:00", "end": "..."}')
+    if body.get("sendResponse") is False:
+        raise ToolInputError("body.sendResponse", "must be true (or left out) when proposing a new time")
+    _window(slot, "start", "end", "body.proposedNewTime", zone_name)
+    body["proposedNewTime"] = {"start": slot["start"], "end": slot["end"]}
+
+
 def prepare_forward(args: dict[str, Any]) -> None:
     """Forwarding needs somebody to forward to."""
     body = _body(args)
@@ -346,6 +364,10 @@ RESPONSE_BODY: dict[str, Any] = {
     "type": "object",
     "properties": {"comment": _STR, "sendResponse": {"type": "boolean"}},
 }
+PROPOSE_BODY: dict[str, Any] = {
+    "type": "object",
+    "properties": {**RESPONSE_BODY["properties"], "proposedNewTime": {"type": "object"}, "timeZone": _STR},
+}
 COMMENT_BODY: dict[str, Any] = {"type": "object", "properties": {"comment": _STR}}
 FORWARD_BODY: dict[str, Any] = {
     "type": "object",
@@ -436,6 +458,7 @@ _VIEW: dict[str, Any] = {
     "prepare": prepare_window,
 }
 _RESPOND: dict[str, Any] = {"body": RESPONSE_BODY, "body_required": False}
+_PROPOSE: dict[str, Any] = {"body": PROPOSE_BODY, "body_required": False, "prepare": prepare_response}
 
 TOOLS: tuple[ToolSpec, ...] = (
     # events in the default calendar
@@ -485,17 +508,17 @@ TOOLS: tuple[ToolSpec, ...] = (
         "decline-calendar-event",
         "POST",
         _EVENT + "/decline",
-        "Decline a meeting invitation.",
+        "Decline a meeting invitation; may propose a new time (proposedNewTime {start, end}).",
         "Calendars.ReadWrite",
-        **_RESPOND,
+        **_PROPOSE,
     ),
     _cal(
         "tentatively-accept-calendar-event",
         "POST",
         _EVENT + "/tentativelyAccept",
-        "Tentatively accept a meeting invitation.",
+        "Tentatively accept a meeting invitation; may propose a new time.",
         "Calendars.ReadWrite",
-        **_RESPOND,
+        **_PROPOSE,
     ),
     _cal(
         "cancel-calendar-event",

@@ -118,7 +118,7 @@ BORDER_BODY: dict[str, Any] = {
 }
 SORT_BODY: dict[str, Any] = {
     "type": "object",
-    "properties": {"fields": {"type": "array"}, "hasHeaders": {"type": "boolean"}},
+    "properties": {"fields": {"type": "array"}, "hasHeaders": {"type": "boolean"}, "matchCase": {"type": "boolean"}},
     "required": ["fields"],
 }
 INSERT_BODY: dict[str, Any] = {"type": "object", "properties": {"shift": {"enum": ["Down", "Right"]}}}
@@ -281,14 +281,16 @@ TOOLS: tuple[ToolSpec, ...] = (
     _excel(
         "unmerge-excel-range", "POST", _RANGE + "/unmerge", "Unmerge the merged cells in a range.", "Files.ReadWrite"
     ),
+    # Graph sorts with the rangeSort ``apply`` action; a PATCH on ``range()/sort`` (as some catalogues list it)
+    # changes nothing, so the documented POST .../range(address=...)/sort/apply is used instead.
     _excel(
         "sort-excel-range",
-        "PATCH",
-        _SHEET + "/range()/sort",
-        "Sort the sheet's data by column offsets (fields: [{key, ascending}]).",
+        "POST",
+        _RANGE + "/sort/apply",
+        "Sort a range's rows by column offsets (fields: [{key, ascending}]).",
         "Files.ReadWrite",
         body=SORT_BODY,
-        prepare=prepare_sort,
+        prepare=_chain(prepare_address, prepare_sort),
     ),
     _excel(
         "get-excel-range-format",

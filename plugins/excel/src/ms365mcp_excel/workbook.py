@@ -476,13 +476,16 @@ def setup(tenant: SandboxTenant) -> Workbook:
         sheet, box = located(req)
         sheet.merged = [m for m in sheet.merged if not _overlaps(m, box)]
 
-    @tenant.route("PATCH", ws + "/range()/sort")
-    async def sort(req: SandboxRequest) -> None:
+    @tenant.route("POST", rng + "/sort/apply")
+    async def sort(req: SandboxRequest) -> Response:
         sheet, box = located(req)
         body = req.json()
+        unknown = sorted(set(body) - {"fields", "matchCase", "hasHeaders", "orientation", "method"})
+        if unknown:
+            raise GraphError(400, "InvalidArgument", f"The property '{unknown[0]}' is not a sort/apply parameter.")
         fields = body.get("fields") or []
         r1, c1, r2, c2 = box
-        if body.get("hasHeaders", True):
+        if body.get("hasHeaders", False):
             r1 += 1
         width = c2 - c1 + 1
         if not fields or any(not isinstance(f.get("key"), int) or not 0 <= f["key"] < width for f in fields):
@@ -501,6 +504,7 @@ def setup(tenant: SandboxTenant) -> Workbook:
                     sheet.cells.pop((r, c), None)
                 else:
                     sheet.cells[(r, c)] = data
+        return Response(status_code=200)  # Graph answers 200 with an empty body
 
     _serve_formats(tenant, book, located, rng)
     _serve_tables(tenant, book, enter, located, wb, ws)
@@ -715,7 +719,7 @@ def _serve_tables(tenant: SandboxTenant, book: Workbook, enter: Any, located: An
             "_box": [r1, c1, r2, c2],
         }
         book.tables.append(table)
-        return JSONResponse(book.table_json(table), status_code=201)
+        return JSONResponse(book.table_json(table))  # tables/add is an action: 200, not 201
 
     @tenant.route("POST", ws + "/charts/add")
     async def add_chart(req: SandboxRequest) -> Response:
@@ -734,4 +738,4 @@ def _serve_tables(tenant: SandboxTenant, book: Workbook, enter: Any, located: An
             "top": 0.0,
         }
         sheet.charts.append({**chart, "type": kind, "sourceData": source})
-        return JSONResponse(chart, status_code=201)
+        return JSONResponse(chart)  # charts/add is an action: 200, not 201

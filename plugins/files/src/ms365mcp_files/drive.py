@@ -470,6 +470,14 @@ def setup(tenant: SandboxTenant) -> Drive:
 
     async def create_session(req: SandboxRequest) -> Response:
         item = resolve(req)
+        if "folder" in item:
+            # items/{id}/createUploadSession replaces that file; a new file goes to items/{parent}:/{name}:/...
+            raise GraphError(
+                400, "invalidRequest", "The item is a folder; start the session on {folder}:/{name}: instead."
+            )
+        unknown = sorted(set(req.json() or {}) - {"item", "deferCommit"})
+        if unknown:
+            raise GraphError(400, "invalidRequest", f"Property '{unknown[0]}' is not a createUploadSession parameter.")
         return _new_session(req, parent=drive.items[item["parentReference"]["id"]], name=item["name"], replace=item)
 
     def _new_session(

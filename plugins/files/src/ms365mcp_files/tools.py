@@ -99,6 +99,27 @@ def prepare_invite(args: dict[str, Any]) -> None:
     body.setdefault("sendInvitation", True)
 
 
+_SESSION_ITEM = ("@microsoft.graph.conflictBehavior", "conflictBehavior", "name", "description", "fileSize")
+
+
+def prepare_upload_session(args: dict[str, Any]) -> None:
+    """Graph wants ``{"item": {...}, "deferCommit"}``; item fields given at the top are moved inside."""
+    body = _body(args)
+    item = body.get("item") or {}
+    if not isinstance(item, dict):
+        raise ToolInputError("body.item", "expected an object")
+    for key in _SESSION_ITEM:
+        if key in body:
+            item[key] = body.pop(key)
+    if "conflictBehavior" in item:
+        item.setdefault("@microsoft.graph.conflictBehavior", item.pop("conflictBehavior"))
+    behaviour = item.get("@microsoft.graph.conflictBehavior")
+    if behaviour is not None and behaviour not in ("fail", "rename", "replace"):
+        raise ToolInputError("body.item.@microsoft.graph.conflictBehavior", "expected fail, rename or replace")
+    if item:
+        body["item"] = item
+
+
 def prepare_link(args: dict[str, Any]) -> None:
     """Graph needs a link type; a view link is the safe default."""
     _body(args).setdefault("type", "view")
@@ -258,10 +279,11 @@ TOOLS: tuple[ToolSpec, ...] = (
         "create-upload-session",
         "POST",
         _ITEM + "/createUploadSession",
-        "Start a resumable upload session (upload-file does the whole upload for you).",
+        "Start a resumable upload session that replaces a file (upload-file does it all).",
         _WRITE,
         body=SESSION_BODY,
         body_required=False,
+        prepare=prepare_upload_session,
     ),
     _tool(
         "share-drive-item",

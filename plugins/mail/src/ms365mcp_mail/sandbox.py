@@ -33,6 +33,7 @@ from ms365mcp_mail.mailbox import (
     recipient,
 )
 from ms365mcp_mail.seed import SHARED_MAILBOX, empty_mailbox, seed
+from ms365mcp_mail.tools import DELTA_FILTER, DELTA_ORDERBY
 
 #: Where the mailboxes live in ``tenant.store``.
 STORE_KEY = "mail"
@@ -1001,10 +1002,24 @@ async def list_languages(request: SandboxRequest) -> Any:
 # --- delta ----------------------------------------------------------------------------------------------------
 
 
+def _check_delta_options(request: SandboxRequest) -> None:
+    """Refuse what Graph's message delta refuses: other filters and orders, and $search."""
+    for name in ("$search",):
+        if name in request.query:
+            raise GraphError(400, "ErrorInvalidUrlQuery", f"The query parameter '{name}' is not supported with delta.")
+    text = request.query.get("$filter")
+    if text is not None and not DELTA_FILTER.match(text.strip()):
+        raise GraphError(400, "ErrorInvalidUrlQuery", "Delta supports only $filter=receivedDateTime ge|gt {value}.")
+    order = request.query.get("$orderby")
+    if order is not None and not DELTA_ORDERBY.match(order.strip()):
+        raise GraphError(400, "ErrorInvalidUrlQuery", "Delta supports only $orderby=receivedDateTime desc.")
+
+
 async def folder_delta(request: SandboxRequest) -> Any:
     """Changes since a ``$deltatoken`` (everything without one); the last page carries ``@odata.deltaLink``."""
     mailbox = mailbox_for(request)
     folder_id = mailbox.folder_id(request.params["mailFolderId"])
+    _check_delta_options(request)
     token = request.query.get("$deltatoken")
     since = 0
     if token is not None:

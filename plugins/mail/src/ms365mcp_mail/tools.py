@@ -6,6 +6,7 @@ a string body) are accepted and turned into Graph's shapes by ``prepare`` before
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from email.utils import parseaddr
 from typing import Any
@@ -20,8 +21,11 @@ WORK = frozenset({"work"})
 LIST_QUERY = frozenset({"top", "skip", "filter", "search", "orderby", "select", "count", "expand"})
 FOLDER_QUERY = frozenset({"top", "skip", "filter", "orderby", "select", "count", "expand"})
 GET_QUERY = frozenset({"select", "expand"})
-# Graph's message delta takes $select and $top; $filter only on receivedDateTime.
-DELTA_QUERY = frozenset({"top", "select", "filter"})
+# Graph's message delta takes $select and $top; $filter only as receivedDateTime ge/gt a date,
+# $orderby only as receivedDateTime desc (message-delta.md).
+DELTA_QUERY = frozenset({"top", "select", "filter", "orderby"})
+DELTA_FILTER = re.compile(r"^receivedDateTime\s+(ge|gt)\s+\S+$", re.IGNORECASE)
+DELTA_ORDERBY = re.compile(r"^receivedDateTime\s+desc$", re.IGNORECASE)
 
 MESSAGE_SELECT = ("id", "subject", "from", "receivedDateTime", "bodyPreview", "isRead", "hasAttachments", "importance")
 FOLDER_SELECT = ("id", "displayName", "parentFolderId", "unreadItemCount", "totalItemCount", "childFolderCount")
@@ -213,6 +217,18 @@ def prepare_message_list(args: dict[str, Any]) -> None:
     if not (len(text) >= 2 and text.startswith('"') and text.endswith('"')):
         text = '"' + text.replace('"', '\\"') + '"'
     args["search"] = text
+
+
+def prepare_delta(args: dict[str, Any]) -> None:
+    """Message delta accepts only one filter and one order; anything else Graph refuses after a round trip."""
+    text = str(args.get("filter") or "").strip()
+    if text and not DELTA_FILTER.match(text):
+        raise ToolInputError(
+            "filter", "delta only filters on receivedDateTime ge|gt, e.g. receivedDateTime ge 2026-01-01"
+        )
+    order = str(args.get("orderby") or "").strip()
+    if order and not DELTA_ORDERBY.match(order):
+        raise ToolInputError("orderby", "delta only orders by receivedDateTime desc")
 
 
 def _chain(*steps: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
@@ -415,6 +431,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "Track message changes in a folder; follow the deltaLink later.",
         "Mail.Read",
         query=DELTA_QUERY,
+        prepare=prepare_delta,
     ),
     _mail(
         "create-draft-email",
@@ -655,7 +672,8 @@ TOOLS: tuple[ToolSpec, ...] = (
     _mail(
         "list-supported-time-zones",
         "GET",
-        "/me/outlook/supportedTimeZones(TimeZoneStandard='{timeZoneStandard}')",
+        # The enum literal is written type-qualified, as Graph's reference page does.
+        "/me/outlook/supportedTimeZones(TimeZoneStandard=microsoft.graph.timeZoneStandard'{timeZoneStandard}')",
         "List time zones; timeZoneStandard is Windows or Iana.",
         "User.Read",
         presets=MAIL_AND_CALENDAR,
