@@ -117,8 +117,11 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 _HANDLER_NAME = "ms365mcp-stderr"
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-#: Third-party loggers kept quiet by default: the MCP SDK, the HTTP client (it logs URLs) and the web server.
-_THIRD_PARTY = ("mcp", "httpx", "httpcore", "uvicorn", "uvicorn.error", "uvicorn.access", "msal")
+#: Third-party loggers kept quiet by default: the MCP SDK, the web server and the sign-in library.
+_THIRD_PARTY = ("mcp", "uvicorn", "uvicorn.error", "uvicorn.access", "msal")
+#: Always at WARNING, even with -v: the HTTP client logs whole URLs, and Graph URLs carry ids and
+#: search terms (mail content, in effect).
+_ALWAYS_QUIET = ("httpx", "httpcore")
 
 
 def configure_logging(settings: Settings, verbose: bool = False, level: str = "INFO") -> logging.Handler:
@@ -126,7 +129,7 @@ def configure_logging(settings: Settings, verbose: bool = False, level: str = "I
 
     ``level`` sets the ``ms365mcp`` loggers (the CLI passes ``LOG_LEVEL``); ``verbose``
     lowers them to DEBUG and lets the third-party loggers speak at INFO, which otherwise
-    stay at WARNING. Safe to call again: the previous handler is replaced, not duplicated.
+    stay at WARNING (the HTTP client always does: its lines carry whole Graph URLs). Safe to call again: the previous handler is replaced, not duplicated.
     Returns the handler so callers (and tests) can remove it.
 
     Raises:
@@ -152,4 +155,6 @@ def configure_logging(settings: Settings, verbose: bool = False, level: str = "I
     logging.getLogger("ms365mcp").setLevel(numeric)
     for name in _THIRD_PARTY:
         logging.getLogger(name).setLevel(logging.INFO if verbose else logging.WARNING)
+    for name in _ALWAYS_QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
     return handler

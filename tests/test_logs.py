@@ -145,9 +145,11 @@ def test_levels_quiet_third_parties_and_verbose_opens_them(tmp_path: Path, capfd
     configure_logging(settings(tmp_path), verbose=True, level="WARNING")
     logging.getLogger("ms365mcp.x").debug("debug now shown")
     logging.getLogger("mcp.server.lowlevel").info("sdk info now shown")
+    logging.getLogger("httpx").info("HTTP Request: GET https://graph.microsoft.com/v1.0/me/messages?$search=salary")
     err = capfd.readouterr().err
     assert err.count("debug now shown") == 1  # reconfiguring replaced the handler instead of adding one
     assert "sdk info now shown" in err
+    assert "salary" not in err  # the HTTP client's URL lines stay quiet even with -v
 
 
 @pytest.mark.usefixtures("restore_logging")

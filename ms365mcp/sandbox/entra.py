@@ -535,6 +535,8 @@ class EntraEmulator:
             return _oauth_error("invalid_grant", "AADSTS50013: The assertion is not valid for this application.")
         if client_id not in str(claims.get("aud", "")):
             return _oauth_error("invalid_grant", "AADSTS50013: The assertion audience is another application.")
+        if not claims.get("scp"):  # an ID token (or an app-only token) is no delegated assertion
+            return _oauth_error("invalid_grant", "AADSTS50013: The assertion is not a delegated access token.")
         user = self.tenant.find_user(str(claims.get("oid", "")))
         if user is None:
             return _oauth_error("invalid_grant", "AADSTS50034: The user does not exist.")

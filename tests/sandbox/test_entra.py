@@ -165,6 +165,10 @@ async def test_on_behalf_of(http: httpx.AsyncClient, tenant: SandboxTenant) -> N
     assert graph_as_assertion.json()["error"] == "invalid_grant"
     other_app = await http.post(TOKEN, data={**form, "client_id": "someone-else"})
     assert other_app.json()["error"] == "invalid_grant"
+    id_token = tenant.entra.issue_tokens(tenant.me, CLIENT, ("openid",), nonce="n").get("id_token")
+    assert id_token  # audience is our client, but it carries no delegated scopes
+    id_as_assertion = await http.post(TOKEN, data={**form, "assertion": id_token})
+    assert id_as_assertion.json()["error"] == "invalid_grant"
 
 
 async def test_expired_tokens_are_refused_by_the_sandbox_graph(tenant: SandboxTenant, now: list[float]) -> None:
