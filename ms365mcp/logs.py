@@ -129,7 +129,8 @@ def configure_logging(settings: Settings, verbose: bool = False, level: str = "I
 
     ``level`` sets the ``ms365mcp`` loggers (the CLI passes ``LOG_LEVEL``); ``verbose``
     lowers them to DEBUG and lets the third-party loggers speak at INFO, which otherwise
-    stay at WARNING (the HTTP client always does: its lines carry whole Graph URLs). Safe to call again: the previous handler is replaced, not duplicated.
+    stay at WARNING (the HTTP client always does: its lines carry whole Graph URLs).
+    Safe to call again: the previous handler is replaced, not duplicated.
     Returns the handler so callers (and tests) can remove it.
 
     Raises:

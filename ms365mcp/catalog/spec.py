@@ -30,6 +30,16 @@ def _scopes_converter(value: Scopes | str) -> Scopes:
     return scopes(value) if isinstance(value, str) else tuple(tuple(g) for g in value)
 
 
+def chain(*steps: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    """One ``prepare`` made of several steps, run in order (each may normalise or refuse the arguments)."""
+
+    def run(args: dict[str, Any]) -> None:
+        for step in steps:
+            step(args)
+
+    return run
+
+
 @attrs.frozen
 class ToolSpec:
     """One tool: a Graph request described as data."""

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, tzinfo
 from email.utils import parseaddr
 from typing import Any
 
-from ms365mcp import ToolSpec
+from ms365mcp import ToolSpec, chain
 from ms365mcp.errors import ToolInputError
 from ms365mcp_calendar.timezones import as_aware, check_zone, local_text, parse_local, zone_info
 
@@ -321,14 +321,6 @@ def prepare_place(args: dict[str, Any]) -> None:
     if kind not in ("room", "roomList"):
         raise ToolInputError("body.placeType", "expected room or roomList")
     body.setdefault("@odata.type", f"#microsoft.graph.{kind}")
-
-
-def _chain(*steps: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
-    def run(args: dict[str, Any]) -> None:
-        for step in steps:
-            step(args)
-
-    return run
 
 
 # --- schemas ---------------------------------------------------------------------------------------
@@ -709,7 +701,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         body_required=False,
         read_only=True,
         params=TIMEZONE,
-        prepare=_chain(prepare_zone, prepare_find_meeting_times),
+        prepare=chain(prepare_zone, prepare_find_meeting_times),
     ),
     # other people's calendars (work and school accounts)
     _org(

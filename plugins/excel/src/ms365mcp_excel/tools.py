@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ms365mcp import ToolSpec
+from ms365mcp import ToolSpec, chain
 from ms365mcp.errors import ToolInputError
 from ms365mcp_excel.session import run_in_session
 
@@ -73,16 +73,8 @@ def _grid(field: str) -> Callable[[dict[str, Any]], None]:
     return prepare
 
 
-def _chain(*steps: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
-    def run(args: dict[str, Any]) -> None:
-        for step in steps:
-            step(args)
-
-    return run
-
-
-_VALUES = _chain(prepare_address, _grid("values"), _grid("formulas"), _grid("numberFormat"))
-_ROW_VALUES = _chain(prepare_index, _grid("values"))
+_VALUES = chain(prepare_address, _grid("values"), _grid("formulas"), _grid("numberFormat"))
+_ROW_VALUES = chain(prepare_index, _grid("values"))
 
 # --- body schemas -----------------------------------------------------------------------------------
 
@@ -290,7 +282,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "Sort a range's rows by column offsets (fields: [{key, ascending}]).",
         "Files.ReadWrite",
         body=SORT_BODY,
-        prepare=_chain(prepare_address, prepare_sort),
+        prepare=chain(prepare_address, prepare_sort),
     ),
     _excel(
         "get-excel-range-format",

@@ -125,14 +125,6 @@ def prepare_link(args: dict[str, Any]) -> None:
     _body(args).setdefault("type", "view")
 
 
-def _chain(*steps: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
-    def run(args: dict[str, Any]) -> None:
-        for step in steps:
-            step(args)
-
-    return run
-
-
 # --- body schemas -----------------------------------------------------------------------------------
 
 FOLDER_BODY: dict[str, Any] = {

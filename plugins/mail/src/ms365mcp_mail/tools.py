@@ -231,14 +231,6 @@ def prepare_delta(args: dict[str, Any]) -> None:
         raise ToolInputError("orderby", "delta only orders by receivedDateTime desc")
 
 
-def _chain(*steps: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
-    def run(args: dict[str, Any]) -> None:
-        for step in steps:
-            step(args)
-
-    return run
-
-
 # --- body schemas -----------------------------------------------------------------------------------
 
 _RCPT: dict[str, Any] = {"type": ["array", "string"]}
