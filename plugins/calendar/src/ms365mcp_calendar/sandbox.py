@@ -16,6 +16,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
+from ms365mcp.sandbox.bodies import json_object, refuse_unknown
 from ms365mcp.sandbox.odata import list_page, option, select_item
 from ms365mcp.sandbox.tenant import GraphError, SandboxRequest, SandboxTenant, SandboxUser
 from ms365mcp_calendar.seed import USER_ZONE, new_book, places, seed, share
@@ -162,24 +163,6 @@ def _entity(request: SandboxRequest, book: CalendarBook, event: dict[str, Any], 
     return respond(request, select_item(request, _shown(request, book, event)), status)
 
 
-def _object(request: SandboxRequest) -> dict[str, Any]:
-    body = request.json()
-    if not isinstance(body, dict):
-        raise GraphError(400, "RequestBodyRead", "The request body must be a JSON object.")
-    return body
-
-
-def _no_unknown(body: dict[str, Any], allowed: frozenset[str] | set[str], entity: str) -> None:
-    unknown = sorted(set(body) - set(allowed) - {"@odata.type"})
-    if unknown:
-        raise GraphError(
-            400,
-            "RequestBodyRead",
-            f"The property '{unknown[0]}' does not exist on type 'microsoft.graph.{entity}'. Make sure to only use "
-            "property names that are defined by the type or mark the type as open type.",
-        )
-
-
 def _when(request: SandboxRequest, name: str) -> datetime:
     raw = request.query.get(name)
     if not raw:
@@ -232,7 +215,7 @@ def _check_attendees(value: Any) -> list[dict[str, Any]]:
 
 def _clean_fields(body: dict[str, Any]) -> dict[str, Any]:
     """Graph-shaped event fields from a request body, checked the way Graph checks them."""
-    _no_unknown(body, EVENT_FIELDS, "event")
+    refuse_unknown(body, EVENT_FIELDS, "event")
     fields = dict(body)
     if "attendees" in fields:
         fields["attendees"] = _check_attendees(fields["attendees"])
@@ -323,7 +306,7 @@ def _create(request: SandboxRequest, calendar_id: str) -> Response:
     calendar = book.calendar(calendar_id)
     if not calendar["canEdit"]:
         raise GraphError(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
-    fields = _clean_fields(_object(request))
+    fields = _clean_fields(json_object(request))
     for key in ("start", "end"):
         if key not in fields:
             raise GraphError(400, "ErrorPropertyValidationFailure", f"The property '{key}' is required.")
@@ -347,11 +330,11 @@ _PROPAGATED = ("subject", "start", "end", "location", "locations", "body", "isOn
 async def update_event(request: SandboxRequest) -> Any:
     book = _book(request)
     event = book.find(request.params["eventId"], _calendar_scope(request, book))
-    fields = _clean_fields(_object(request))
+    fields = _clean_fields(json_object(request))
     for key in ("start", "end"):
         if key in fields:
             fields[key] = to_utc_dtz(parse_dtz(fields[key], key))
-            fields[f"original{key.title()}TimeZone"] = _object(request)[key].get("timeZone", "UTC")
+            fields[f"original{key.title()}TimeZone"] = json_object(request)[key].get("timeZone", "UTC")
     start = from_dtz(fields.get("start", event["start"]))
     if from_dtz(fields.get("end", event["end"])) < start:
         raise GraphError(400, "ErrorInvalidRequest", "The end of the event must not be before its start.")
@@ -412,9 +395,9 @@ def _respond_to(kind: str) -> Handler:
                 "ErrorInvalidRequest",
                 "Your request can't be completed. You can't respond to a meeting you organized.",
             )
-        body = _object(request)
+        body = json_object(request)
         allowed = {"comment", "sendResponse"} | ({"proposedNewTime"} if kind != "accepted" else set())
-        _no_unknown(body, allowed, kind)
+        refuse_unknown(body, allowed, kind)
         if body.get("proposedNewTime") is not None:
             # Graph answers 400 when a proposal can't reach the organizer or the organizer forbids proposals.
             if body.get("sendResponse", True) is False:
@@ -449,7 +432,7 @@ def _respond_to(kind: str) -> Handler:
 async def cancel_event(request: SandboxRequest) -> Any:
     book = _book(request)
     event = book.find(request.params["eventId"])
-    _no_unknown(_object(request), {"comment"}, "cancel")
+    refuse_unknown(json_object(request), {"comment"}, "cancel")
     if not event["isOrganizer"]:
         raise GraphError(
             400,
@@ -464,8 +447,8 @@ async def cancel_event(request: SandboxRequest) -> Any:
 async def forward_event(request: SandboxRequest) -> Any:
     book = _book(request)
     event = book.find(request.params["eventId"])
-    body = _object(request)
-    _no_unknown(body, {"comment", "toRecipients"}, "forward")
+    body = json_object(request)
+    refuse_unknown(body, {"comment", "toRecipients"}, "forward")
     recipients = body.get("toRecipients")
     if not isinstance(recipients, list) or not recipients:
         raise GraphError(400, "ErrorInvalidRecipients", "At least one recipient is not valid.")
@@ -483,8 +466,8 @@ async def forward_event(request: SandboxRequest) -> Any:
 async def snooze_reminder(request: SandboxRequest) -> Any:
     book = _book(request)
     event = book.find(request.params["eventId"])
-    body = _object(request)
-    _no_unknown(body, {"newReminderTime"}, "snoozeReminder")
+    body = json_object(request)
+    refuse_unknown(body, {"newReminderTime"}, "snoozeReminder")
     until = parse_dtz(body.get("newReminderTime"), "newReminderTime")
     event["_snoozedUntil"] = graph_time(until)
     return None
@@ -598,7 +581,7 @@ async def get_calendar(request: SandboxRequest) -> Any:
 
 
 def _check_calendar(book: CalendarBook, body: dict[str, Any], current: str | None = None) -> None:
-    _no_unknown(body, CALENDAR_FIELDS, "calendar")
+    refuse_unknown(body, CALENDAR_FIELDS, "calendar")
     if "name" in body:
         name = body["name"]
         if not isinstance(name, str) or not name.strip():
@@ -609,7 +592,7 @@ def _check_calendar(book: CalendarBook, body: dict[str, Any], current: str | Non
 
 async def create_calendar(request: SandboxRequest) -> Any:
     book = _book(request)
-    body = _object(request)
+    body = json_object(request)
     _check_calendar(book, body)
     if "name" not in body:
         raise GraphError(400, "ErrorInvalidRequest", "The calendar name can't be empty.")
@@ -620,7 +603,7 @@ async def create_calendar(request: SandboxRequest) -> Any:
 async def update_calendar(request: SandboxRequest) -> Any:
     book = _book(request)
     calendar = book.calendar(request.params["calendarId"])
-    body = _object(request)
+    body = json_object(request)
     _check_calendar(book, body, calendar["id"])
     if not calendar["canEdit"]:
         raise GraphError(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
@@ -661,8 +644,8 @@ def _role(value: Any) -> str:
 
 async def create_permission(request: SandboxRequest) -> Any:
     book = _book(request)
-    body = _object(request)
-    _no_unknown(body, {"emailAddress", "role", "isInsideOrganization", "isRemovable"}, "calendarPermission")
+    body = json_object(request)
+    refuse_unknown(body, {"emailAddress", "role", "isInsideOrganization", "isRemovable"}, "calendarPermission")
     address = (body.get("emailAddress") or {}).get("address") if isinstance(body.get("emailAddress"), dict) else None
     if not isinstance(address, str) or "@" not in address:
         raise GraphError(400, "ErrorInvalidRequest", "The emailAddress of the sharee is required.")
@@ -688,8 +671,8 @@ def _permission(request: SandboxRequest) -> tuple[CalendarBook, dict[str, Any]]:
 
 async def update_permission(request: SandboxRequest) -> Any:
     _, permission = _permission(request)
-    body = _object(request)
-    _no_unknown(body, {"role"}, "calendarPermission")
+    body = json_object(request)
+    refuse_unknown(body, {"role"}, "calendarPermission")
     if "role" in body:
         role = _role(body["role"])
         if role not in permission["allowedRoles"]:
@@ -739,8 +722,8 @@ def _working_hours() -> dict[str, Any]:
 
 
 async def get_schedule(request: SandboxRequest) -> Any:
-    body = _object(request)
-    _no_unknown(body, {"schedules", "startTime", "endTime", "availabilityViewInterval"}, "getSchedule")
+    body = json_object(request)
+    refuse_unknown(body, {"schedules", "startTime", "endTime", "availabilityViewInterval"}, "getSchedule")
     schedules = body.get("schedules")
     if not isinstance(schedules, list) or not schedules or not all(isinstance(s, str) for s in schedules):
         raise GraphError(400, "ErrorInvalidParameter", "The schedules parameter must list e-mail addresses.")
@@ -813,8 +796,8 @@ def _duration(text: Any) -> timedelta:
 
 
 async def find_meeting_times(request: SandboxRequest) -> Any:
-    body = _object(request)
-    _no_unknown(
+    body = json_object(request)
+    refuse_unknown(
         body,
         {
             "attendees",
@@ -981,7 +964,7 @@ async def get_room_list_room(request: SandboxRequest) -> Any:
 
 async def update_place(request: SandboxRequest) -> Any:
     place = _place(request)
-    body = _object(request)
+    body = json_object(request)
     declared = body.get("@odata.type")
     if declared != place["@odata.type"]:
         raise GraphError(
@@ -990,7 +973,7 @@ async def update_place(request: SandboxRequest) -> Any:
             f"The @odata.type '{declared}' does not match the place ({place['@odata.type']}).",
         )
     allowed = ROOM_FIELDS if place["@odata.type"].endswith(".room") else ROOM_LIST_FIELDS
-    _no_unknown(body, allowed, place["@odata.type"].rsplit(".", 1)[1])
+    refuse_unknown(body, allowed, place["@odata.type"].rsplit(".", 1)[1])
     if "capacity" in body and (not isinstance(body["capacity"], int) or body["capacity"] < 0):
         raise GraphError(400, "ErrorInvalidRequest", "capacity must be a non-negative integer.")
     place.update({k: v for k, v in body.items() if k != "@odata.type"})

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
-from email.utils import parseaddr
 from typing import Any
 
 from ms365mcp import ToolSpec, chain
 from ms365mcp.errors import ToolInputError
+from ms365mcp.inputs import address_list, addresses, body_of, email_address, recipients
 from ms365mcp_calendar.timezones import as_aware, check_zone, local_text, parse_local, zone_info
 
 CALENDAR = frozenset({"calendar", "outlook", "personal"})
@@ -39,15 +39,6 @@ PERMISSION_ROLES = (
 )
 
 # --- input normalisers ----------------------------------------------------------------------------
-
-
-def _body(args: dict[str, Any]) -> dict[str, Any]:
-    body = args.get("body")
-    if body is None:
-        body = args["body"] = {}
-    if not isinstance(body, dict):
-        raise ToolInputError("body", "expected an object")
-    return body
 
 
 def prepare_zone(args: dict[str, Any]) -> None:
@@ -107,41 +98,15 @@ def _window(container: dict[str, Any], start: str, end: str, where: str, zone_na
         raise ToolInputError(f"{where}.{end}", f"must be after {where}.{start}")
 
 
-def _email(value: Any, field: str) -> dict[str, str]:
-    """``{"address", "name"}`` from "a@b.com", "Name <a@b.com>", {address} or {emailAddress: {...}}."""
-    if isinstance(value, str):
-        name, address = parseaddr(value.strip())
-        if "@" in address:
-            return {"address": address, **({"name": name} if name else {})}
-    elif isinstance(value, dict):
-        inner = value.get("emailAddress", value)
-        if isinstance(inner, dict) and "@" in str(inner.get("address", "")):
-            return {k: v for k, v in inner.items() if k in ("address", "name")}
-    raise ToolInputError(field, f'{value!r} is not an e-mail address; expected "name@domain"')
-
-
-def _address_list(value: Any, field: str) -> list[Any]:
-    if isinstance(value, str):
-        value = [part for part in value.replace(";", ",").split(",") if part.strip()]
-    if not isinstance(value, list):
-        raise ToolInputError(field, "expected a list of e-mail addresses")
-    return value
-
-
 def attendees(value: Any, field: str) -> list[dict[str, Any]]:
     """Graph attendees; each may be a plain address (required) or an object with ``type``."""
     result = []
-    for i, entry in enumerate(_address_list(value, field)):
+    for i, entry in enumerate(address_list(value, field)):
         kind = entry.get("type", "required") if isinstance(entry, dict) else "required"
         if kind not in ("required", "optional", "resource"):
             raise ToolInputError(f"{field}[{i}].type", "expected required, optional or resource")
-        result.append({"type": kind, "emailAddress": _email(entry, f"{field}[{i}]")})
+        result.append({"type": kind, "emailAddress": email_address(entry, f"{field}[{i}]")})
     return result
-
-
-def recipients(value: Any, field: str) -> list[dict[str, Any]]:
-    """Graph recipients from plain addresses."""
-    return [{"emailAddress": _email(v, f"{field}[{i}]")} for i, v in enumerate(_address_list(value, field))]
 
 
 _RECURRENCE_SHORTCUTS: dict[str, dict[str, Any]] = {
@@ -210,12 +175,12 @@ def _event(body: dict[str, Any], *, create: bool) -> None:
 
 def prepare_create_event(args: dict[str, Any]) -> None:
     """A new event needs start and end; friendly fields become Graph's shapes."""
-    _event(_body(args), create=True)
+    _event(body_of(args), create=True)
 
 
 def prepare_update_event(args: dict[str, Any]) -> None:
     """An update sends only what changes; the same friendly fields are accepted."""
-    _event(_body(args), create=False)
+    _event(body_of(args), create=False)
 
 
 def prepare_response(args: dict[str, Any]) -> None:
@@ -223,7 +188,7 @@ def prepare_response(args: dict[str, Any]) -> None:
 
     Graph refuses a proposal that is not sent to the organizer, so that is caught here.
     """
-    body = _body(args)
+    body = body_of(args)
     zone_name = _pop_zone(body, "body.timeZone")
     slot = body.get("proposedNewTime")
     if slot is None:
@@ -238,7 +203,7 @@ def prepare_response(args: dict[str, Any]) -> None:
 
 def prepare_forward(args: dict[str, Any]) -> None:
     """Forwarding needs somebody to forward to."""
-    body = _body(args)
+    body = body_of(args)
     if not body.get("toRecipients"):
         raise ToolInputError("body.toRecipients", "give at least one e-mail address")
     body["toRecipients"] = recipients(body["toRecipients"], "body.toRecipients")
@@ -246,7 +211,7 @@ def prepare_forward(args: dict[str, Any]) -> None:
 
 def prepare_snooze(args: dict[str, Any]) -> None:
     """``newReminderTime`` as "2026-11-26T09:45" plus an optional ``timeZone``."""
-    body = _body(args)
+    body = body_of(args)
     zone_name = _pop_zone(body, "body.timeZone")
     if body.get("newReminderTime") is None:
         raise ToolInputError("body.newReminderTime", 'required; e.g. "2026-11-26T09:45"')
@@ -255,12 +220,12 @@ def prepare_snooze(args: dict[str, Any]) -> None:
 
 def prepare_schedule(args: dict[str, Any]) -> None:
     """getSchedule: addresses as a list or comma string; times as strings plus ``timeZone``."""
-    body = _body(args)
+    body = body_of(args)
     zone_name = _pop_zone(body, "body.timeZone")
-    schedules = _address_list(body.get("schedules", []), "body.schedules")
+    schedules = addresses(body.get("schedules", []), "body.schedules")
     if not schedules:
         raise ToolInputError("body.schedules", "give at least one e-mail address")
-    body["schedules"] = [_email(s, f"body.schedules[{i}]")["address"] for i, s in enumerate(schedules)]
+    body["schedules"] = schedules
     for key in ("startTime", "endTime"):
         if body.get(key) is None:
             raise ToolInputError(f"body.{key}", 'required; e.g. "2026-11-26T08:00"')
@@ -278,7 +243,7 @@ def _duration(value: Any) -> str:
 
 def prepare_find_meeting_times(args: dict[str, Any]) -> None:
     """Attendees as addresses; a window as ``start``/``end`` (+ ``timeZone``); duration in minutes."""
-    body = _body(args)
+    body = body_of(args)
     zone_name = _pop_zone(body, "body.timeZone")
     if "attendees" in body:
         body["attendees"] = attendees(body["attendees"], "body.attendees")
@@ -295,9 +260,9 @@ def prepare_find_meeting_times(args: dict[str, Any]) -> None:
 
 def prepare_permission(args: dict[str, Any]) -> None:
     """A share: the person as a plain address and a role from Graph's list (any case)."""
-    body = _body(args)
+    body = body_of(args)
     if "emailAddress" in body:
-        body["emailAddress"] = _email(body["emailAddress"], "body.emailAddress")
+        body["emailAddress"] = email_address(body["emailAddress"], "body.emailAddress")
     if "role" in body:
         by_lower = {r.lower(): r for r in PERMISSION_ROLES}
         role = by_lower.get(str(body["role"]).lower())
@@ -316,7 +281,7 @@ def prepare_create_permission(args: dict[str, Any]) -> None:
 
 def prepare_place(args: dict[str, Any]) -> None:
     """Graph needs ``@odata.type`` on a place update; rooms are the usual target."""
-    body = _body(args)
+    body = body_of(args)
     kind = body.pop("placeType", None) or "room"
     if kind not in ("room", "roomList"):
         raise ToolInputError("body.placeType", "expected room or roomList")

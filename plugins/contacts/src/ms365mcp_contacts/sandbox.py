@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 from starlette.responses import JSONResponse
 
+from ms365mcp.sandbox.bodies import json_object, refuse_unknown
 from ms365mcp.sandbox.odata import list_page, select_item
 from ms365mcp.sandbox.tenant import GraphError, SandboxRequest, SandboxTenant, SandboxUser
 
@@ -245,19 +246,8 @@ def _book(request: SandboxRequest) -> AddressBook:
     return books[request.user.id]
 
 
-def _object(request: SandboxRequest) -> dict[str, Any]:
-    body = request.json()
-    if not isinstance(body, dict):
-        raise GraphError(400, "RequestBodyRead", "The request body must be a JSON object.")
-    return body
-
-
 def _check_contact(body: dict[str, Any]) -> dict[str, Any]:
-    unknown = sorted(set(body) - CONTACT_FIELDS - {"@odata.type"})
-    if unknown:
-        raise GraphError(
-            400, "RequestBodyRead", f"The property '{unknown[0]}' does not exist on type 'microsoft.graph.contact'."
-        )
+    refuse_unknown(body, CONTACT_FIELDS, "contact")
     for field in LIST_FIELDS & set(body):
         if not isinstance(body[field], list):
             raise GraphError(
@@ -297,13 +287,13 @@ async def get_contact(request: SandboxRequest) -> Any:
 async def create_contact(request: SandboxRequest) -> Any:
     book = _book(request)
     folder_id = book.folder(request.params.get("contactFolderId", book.root_id))["id"]
-    return _created(request, book.add_contact(_check_contact(_object(request)), folder_id))
+    return _created(request, book.add_contact(_check_contact(json_object(request)), folder_id))
 
 
 async def update_contact(request: SandboxRequest) -> Any:
     book = _book(request)
     contact = book.contact(request.params["contactId"])
-    contact.update(_check_contact(_object(request)), lastModifiedDateTime=_stamp())
+    contact.update(_check_contact(json_object(request)), lastModifiedDateTime=_stamp())
     return select_item(request, contact)
 
 
@@ -327,13 +317,7 @@ async def list_child_folders(request: SandboxRequest) -> Any:
 
 
 def _folder_name(book: AddressBook, body: dict[str, Any], parent_id: str, current: str | None = None) -> str:
-    unknown = sorted(set(body) - {"displayName", "parentFolderId"})
-    if unknown:
-        raise GraphError(
-            400,
-            "RequestBodyRead",
-            f"The property '{unknown[0]}' does not exist on type 'microsoft.graph.contactFolder'.",
-        )
+    refuse_unknown(body, {"displayName", "parentFolderId"}, "contactFolder")
     name = body.get("displayName")
     if not isinstance(name, str) or not name.strip():
         raise GraphError(400, "ErrorInvalidRequest", "The folder name can't be empty.")
@@ -350,7 +334,7 @@ def _folder_name(book: AddressBook, body: dict[str, Any], parent_id: str, curren
 async def create_folder(request: SandboxRequest) -> Any:
     book = _book(request)
     parent_id = book.folder(request.params.get("contactFolderId", book.root_id))["id"]
-    name = _folder_name(book, _object(request), parent_id)
+    name = _folder_name(book, json_object(request), parent_id)
     return _created(request, book.add_folder(name, parent_id))
 
 
@@ -359,7 +343,7 @@ async def update_folder(request: SandboxRequest) -> Any:
     folder = book.folder(request.params["contactFolderId"])
     if folder["id"] == book.root_id:
         raise GraphError(400, "ErrorCannotRenameDistinguishedFolder", "The default Contacts folder can't be renamed.")
-    folder["displayName"] = _folder_name(book, _object(request), folder["parentFolderId"], folder["id"])
+    folder["displayName"] = _folder_name(book, json_object(request), folder["parentFolderId"], folder["id"])
     return select_item(request, folder)
 
 

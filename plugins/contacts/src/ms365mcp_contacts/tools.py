@@ -7,11 +7,11 @@ Graph wants objects and lists. ``prepare`` bridges the two so the schemas can st
 from __future__ import annotations
 
 from collections.abc import Callable
-from email.utils import parseaddr
 from typing import Any
 
 from ms365mcp import ToolSpec
 from ms365mcp.errors import ToolInputError
+from ms365mcp.inputs import address_list, body_of, email_address
 
 CONTACTS = frozenset({"contacts", "outlook", "personal"})
 LIST_QUERY = frozenset({"top", "skip", "filter", "orderby", "select", "count", "expand"})
@@ -24,35 +24,15 @@ PHONE_FIELDS = ("businessPhones", "homePhones")
 TEXT_LISTS = ("categories", "imAddresses", "children")
 
 
-def _body(args: dict[str, Any]) -> dict[str, Any]:
-    body = args.get("body")
-    if not isinstance(body, dict):
-        raise ToolInputError("body", "expected an object")
-    return body
-
-
-def _address(value: Any, field: str) -> dict[str, str]:
-    if isinstance(value, str):
-        name, address = parseaddr(value.strip())
-        if "@" in address:
-            return {"address": address, **({"name": name} if name else {})}
-    elif isinstance(value, dict) and "@" in str(value.get("address", "")):
-        return {k: v for k, v in value.items() if k in ("address", "name")}
-    raise ToolInputError(field, f'{value!r} is not an e-mail address; expected "name@domain"')
-
-
 def prepare_contact(args: dict[str, Any]) -> None:
     """Plain addresses and phone strings become Graph's lists and emailAddress objects."""
-    body = _body(args)
+    body = body_of(args, required=True)
     emails = body.get("emailAddresses")
     if emails is not None:
-        if isinstance(emails, str):
-            emails = [e for e in emails.replace(";", ",").split(",") if e.strip()]
-        if not isinstance(emails, list):
-            raise ToolInputError("body.emailAddresses", "expected a list of e-mail addresses")
+        emails = address_list(emails, "body.emailAddresses")
         if len(emails) > 3:
             raise ToolInputError("body.emailAddresses", "Outlook keeps at most 3 e-mail addresses per contact")
-        body["emailAddresses"] = [_address(e, f"body.emailAddresses[{i}]") for i, e in enumerate(emails)]
+        body["emailAddresses"] = [email_address(e, f"body.emailAddresses[{i}]") for i, e in enumerate(emails)]
     for field in (*PHONE_FIELDS, *TEXT_LISTS):
         if isinstance(body.get(field), str):
             body[field] = (
@@ -75,7 +55,7 @@ def prepare_new_contact(args: dict[str, Any]) -> None:
 
 def prepare_folder(args: dict[str, Any]) -> None:
     """A folder needs a non-empty name."""
-    name = _body(args).get("displayName")
+    name = body_of(args, required=True).get("displayName")
     if not isinstance(name, str) or not name.strip():
         raise ToolInputError("body.displayName", "give a folder name")
     args["body"]["displayName"] = name.strip()

@@ -11,6 +11,7 @@ from typing import Any
 
 from ms365mcp import ToolSpec
 from ms365mcp.errors import ToolInputError
+from ms365mcp.inputs import address_list, body_of, email_address
 from ms365mcp_files import transfer
 
 FILES = frozenset({"files", "onedrive", "personal"})
@@ -31,18 +32,9 @@ _STR: dict[str, Any] = {"type": "string"}
 # --- input normalisers ----------------------------------------------------------------------------
 
 
-def _body(args: dict[str, Any]) -> dict[str, Any]:
-    body = args.get("body")
-    if body is None:
-        body = args["body"] = {}
-    if not isinstance(body, dict):
-        raise ToolInputError("body", "expected an object")
-    return body
-
-
 def prepare_folder(args: dict[str, Any]) -> None:
     """A folder needs the ``folder`` facet; conflicts fail unless the caller chose otherwise."""
-    body = _body(args)
+    body = body_of(args)
     name = body.get("name")
     if not isinstance(name, str) or not name.strip() or "/" in name or "\\" in name:
         raise ToolInputError("body.name", "give a folder name without slashes")
@@ -53,7 +45,7 @@ def prepare_folder(args: dict[str, Any]) -> None:
 
 def prepare_move(args: dict[str, Any]) -> None:
     """Accept ``parentId`` as a shortcut for ``parentReference: {id}``."""
-    body = _body(args)
+    body = body_of(args)
     parent = body.pop("parentId", None)
     if parent is not None:
         body["parentReference"] = {**body.get("parentReference", {}), "id": parent}
@@ -63,7 +55,7 @@ def prepare_move(args: dict[str, Any]) -> None:
 
 def prepare_copy(args: dict[str, Any]) -> None:
     """Same shortcut as moving: ``parentId`` (and ``parentDriveId``) become ``parentReference``."""
-    body = _body(args)
+    body = body_of(args)
     parent = body.pop("parentId", None)
     drive = body.pop("parentDriveId", None)
     if parent is not None or drive is not None:
@@ -78,20 +70,17 @@ def prepare_copy(args: dict[str, Any]) -> None:
 
 def prepare_invite(args: dict[str, Any]) -> None:
     """Recipients may be plain addresses or a comma list; roles default to read."""
-    body = _body(args)
-    recipients = body.get("recipients")
-    if isinstance(recipients, str):
-        recipients = [r.strip() for r in recipients.replace(";", ",").split(",") if r.strip()]
-    if not isinstance(recipients, list) or not recipients:
+    body = body_of(args)
+    if not body.get("recipients"):
         raise ToolInputError("body.recipients", "give at least one e-mail address")
     shaped = []
-    for i, value in enumerate(recipients):
-        if isinstance(value, str) and "@" in value:
-            shaped.append({"email": value.strip()})
-        elif isinstance(value, dict) and isinstance(value.get("email"), str) and "@" in value["email"]:
-            shaped.append(value)
+    for i, value in enumerate(address_list(body["recipients"], "body.recipients")):
+        if isinstance(value, dict) and isinstance(value.get("email"), str) and "@" in value["email"]:
+            shaped.append(value)  # already a Graph driveRecipient
         else:
-            raise ToolInputError(f"body.recipients[{i}]", "expected an e-mail address")
+            shaped.append({"email": email_address(value, f"body.recipients[{i}]")["address"]})
+    if not shaped:
+        raise ToolInputError("body.recipients", "give at least one e-mail address")
     body["recipients"] = shaped
     roles = body.get("roles", ["read"])
     body["roles"] = [roles] if isinstance(roles, str) else roles
@@ -104,7 +93,7 @@ _SESSION_ITEM = ("@microsoft.graph.conflictBehavior", "conflictBehavior", "name"
 
 def prepare_upload_session(args: dict[str, Any]) -> None:
     """Graph wants ``{"item": {...}, "deferCommit"}``; item fields given at the top are moved inside."""
-    body = _body(args)
+    body = body_of(args)
     item = body.get("item") or {}
     if not isinstance(item, dict):
         raise ToolInputError("body.item", "expected an object")
@@ -122,7 +111,7 @@ def prepare_upload_session(args: dict[str, Any]) -> None:
 
 def prepare_link(args: dict[str, Any]) -> None:
     """Graph needs a link type; a view link is the safe default."""
-    _body(args).setdefault("type", "view")
+    body_of(args).setdefault("type", "view")
 
 
 # --- body schemas -----------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from urllib.parse import quote
 from bs4 import BeautifulSoup
 from starlette.responses import JSONResponse, Response
 
+from ms365mcp.sandbox.bodies import json_object, refuse_unknown
 from ms365mcp.sandbox.odata import list_page, odata_context, option, select_item
 from ms365mcp.sandbox.tenant import GraphError, SandboxRequest, SandboxTenant
 from ms365mcp_mail.mailbox import (
@@ -92,13 +93,6 @@ def accepted() -> Response:
     return Response(status_code=202)
 
 
-def _object(request: SandboxRequest) -> dict[str, Any]:
-    body = request.json()
-    if not isinstance(body, dict):
-        raise bad_body("The request body must be a JSON object.")
-    return body
-
-
 def _view(request: SandboxRequest, mailbox: Mailbox, message: dict[str, Any]) -> dict[str, Any]:
     return mailbox.message_view(
         message, text_body=_wants_text(request), expand_attachments=_expands_attachments(request)
@@ -111,15 +105,6 @@ def _message_entity(request: SandboxRequest, mailbox: Mailbox, message: dict[str
     owner = quote(mailbox.owner.id, safe="")
     context = f"{request.base_url}/v1.0/$metadata#users('{owner}')/messages/$entity"
     return {"@odata.context": context, **{k: v for k, v in view.items() if k != "@odata.context"}}
-
-
-def _no_unknown(body: dict[str, Any], allowed: set[str], entity: str) -> None:
-    unknown = sorted(set(body) - allowed - {"@odata.type"})
-    if unknown:
-        raise bad_body(
-            f"The property '{unknown[0]}' does not exist on type 'microsoft.graph.{entity}'. Make sure to only use "
-            "property names that are defined by the type or mark the type as open type."
-        )
 
 
 # --- folders ----------------------------------------------------------------------------------------
@@ -145,8 +130,8 @@ async def list_child_folders(request: SandboxRequest) -> Any:
 
 def _create_folder(request: SandboxRequest, parent_id: str) -> Response:
     mailbox = mailbox_for(request)
-    body = _object(request)
-    _no_unknown(body, FOLDER_FIELDS, "mailFolder")
+    body = json_object(request)
+    refuse_unknown(body, FOLDER_FIELDS, "mailFolder")
     name = body.get("displayName")
     if not isinstance(name, str) or not name.strip():
         raise GraphError(400, "ErrorInvalidParameter", "The displayName of the folder is missing or empty.")
@@ -176,8 +161,8 @@ async def get_folder(request: SandboxRequest) -> Any:
 async def update_folder(request: SandboxRequest) -> Any:
     mailbox = mailbox_for(request)
     folder = mailbox.folders[mailbox.folder_id(request.params["mailFolderId"])]
-    body = _object(request)
-    _no_unknown(body, {"displayName"}, "mailFolder")
+    body = json_object(request)
+    refuse_unknown(body, {"displayName"}, "mailFolder")
     name = body.get("displayName")
     if name is not None:
         if not isinstance(name, str) or not name.strip():
@@ -222,14 +207,14 @@ async def list_folder_messages(request: SandboxRequest) -> Any:
 
 async def create_message(request: SandboxRequest) -> Any:
     mailbox = mailbox_for(request)
-    message = mailbox.new_message(_object(request), mailbox.well_known["drafts"], draft=True)
+    message = mailbox.new_message(json_object(request), mailbox.well_known["drafts"], draft=True)
     return respond(request, _message_entity(request, mailbox, message), 201)
 
 
 async def create_folder_message(request: SandboxRequest) -> Any:
     mailbox = mailbox_for(request)
     folder_id = mailbox.folder_id(request.params["mailFolderId"])
-    message = mailbox.new_message(_object(request), folder_id, draft=True)
+    message = mailbox.new_message(json_object(request), folder_id, draft=True)
     return respond(request, _message_entity(request, mailbox, message), 201)
 
 
@@ -244,7 +229,7 @@ async def update_message(request: SandboxRequest) -> Any:
 
     mailbox = mailbox_for(request)
     message = mailbox.message(request.params["messageId"])
-    body = _object(request)
+    body = json_object(request)
     if "attachments" in body:
         raise bad_body("Attachments can't be changed with PATCH; use the attachments collection.")
     updated = dict(message)
@@ -262,7 +247,7 @@ async def delete_message(request: SandboxRequest) -> Any:
 
 
 def _destination(mailbox: Mailbox, request: SandboxRequest) -> str:
-    body = _object(request)
+    body = json_object(request)
     destination = body.get("destinationId")
     if not isinstance(destination, str) or not destination:
         raise GraphError(400, "ErrorInvalidParameter", "The destinationId parameter is missing.")
@@ -343,8 +328,8 @@ def _send(
 
 async def send_mail(request: SandboxRequest) -> Any:
     mailbox = mailbox_for(request)
-    body = _object(request)
-    _no_unknown(body, {"message", "saveToSentItems"}, "sendMail")
+    body = json_object(request)
+    refuse_unknown(body, {"message", "saveToSentItems"}, "sendMail")
     fields = body.get("message")
     if not isinstance(fields, dict):
         raise GraphError(400, "ErrorInvalidParameter", "The message parameter is missing.")
@@ -403,7 +388,7 @@ def _response_message(
     mailbox: Mailbox, original: dict[str, Any], kind: str, body: dict[str, Any]
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The reply, reply-all or forward of ``original`` (not stored yet) and the attachments it carries."""
-    _no_unknown(body, {"comment", "message", "toRecipients"}, kind)
+    refuse_unknown(body, {"comment", "message", "toRecipients"}, kind)
     comment = body.get("comment") or ""
     if not isinstance(comment, str):
         raise bad_body("comment must be a string.")
@@ -450,7 +435,7 @@ def _respond_now(kind: str) -> Handler:
     async def handler(request: SandboxRequest) -> Any:
         mailbox = mailbox_for(request)
         original = mailbox.message(request.params["messageId"])
-        message, attachments = _response_message(mailbox, original, kind, _object(request))
+        message, attachments = _response_message(mailbox, original, kind, json_object(request))
         stored = mailbox.store(message, mailbox.well_known["drafts"], attachments)
         carried = list(mailbox.attachments.get(stored["id"], []))
         mailbox.messages.pop(stored["id"])
@@ -465,7 +450,7 @@ def _respond_draft(kind: str) -> Handler:
     async def handler(request: SandboxRequest) -> Any:
         mailbox = mailbox_for(request)
         original = mailbox.message(request.params["messageId"])
-        message, attachments = _response_message(mailbox, original, kind, _object(request))
+        message, attachments = _response_message(mailbox, original, kind, json_object(request))
         stored = mailbox.store(message, mailbox.well_known["drafts"], attachments)
         return respond(request, _message_entity(request, mailbox, stored), 201)
 
@@ -533,7 +518,7 @@ async def list_attachments(request: SandboxRequest) -> Any:
 
 async def add_attachment(request: SandboxRequest) -> Any:
     mailbox = mailbox_for(request)
-    attachment = mailbox.add_attachment(request.params["messageId"], _object(request))
+    attachment = mailbox.add_attachment(request.params["messageId"], json_object(request))
     return JSONResponse({"@odata.context": odata_context(request, "/$entity"), **attachment}, status_code=201)
 
 
@@ -564,7 +549,7 @@ MAX_UPLOAD = 150 * 1024 * 1024
 async def create_upload_session(request: SandboxRequest) -> Any:
     mailbox = mailbox_for(request)
     message = mailbox.message(request.params["messageId"])
-    body = _object(request)
+    body = json_object(request)
     item = body.get("AttachmentItem")
     if not isinstance(item, dict) or not item.get("name") or not isinstance(item.get("size"), int):
         raise GraphError(400, "ErrorInvalidParameter", "AttachmentItem with name and size is required.")
@@ -643,7 +628,7 @@ def _inbox_rules(request: SandboxRequest) -> Mailbox:
 
 
 def _check_rule(body: dict[str, Any], *, creating: bool) -> None:
-    _no_unknown(body, RULE_FIELDS, "messageRule")
+    refuse_unknown(body, RULE_FIELDS, "messageRule")
     if creating and not isinstance(body.get("displayName"), str):
         raise GraphError(400, "ErrorInvalidParameter", "displayName is required for a message rule.")
     if "sequence" in body and (not isinstance(body["sequence"], int) or body["sequence"] < 1):
@@ -661,7 +646,7 @@ async def list_rules(request: SandboxRequest) -> Any:
 
 async def create_rule(request: SandboxRequest) -> Any:
     mailbox = _inbox_rules(request)
-    body = _object(request)
+    body = json_object(request)
     _check_rule(body, creating=True)
     rule_id = mailbox.new_id()
     sequence = body.get("sequence") or max((r["sequence"] for r in mailbox.rules.values()), default=0) + 1
@@ -696,7 +681,7 @@ async def get_rule(request: SandboxRequest) -> Any:
 async def update_rule(request: SandboxRequest) -> Any:
     mailbox = _inbox_rules(request)
     rule = _rule(mailbox, request)
-    body = _object(request)
+    body = json_object(request)
     _check_rule(body, creating=False)
     rule.update(body)
     return {"@odata.context": odata_context(request, "/$entity"), **rule}
@@ -709,7 +694,7 @@ async def delete_rule(request: SandboxRequest) -> Any:
 
 
 def _check_override(body: dict[str, Any], *, creating: bool) -> None:
-    _no_unknown(body, {"classifyAs", "senderEmailAddress"}, "inferenceClassificationOverride")
+    refuse_unknown(body, {"classifyAs", "senderEmailAddress"}, "inferenceClassificationOverride")
     if (creating or "classifyAs" in body) and body.get("classifyAs") not in ("focused", "other"):
         raise bad_body(f"The value '{body.get('classifyAs')}' is not valid for classifyAs (focused or other).")
     sender = body.get("senderEmailAddress")
@@ -729,7 +714,7 @@ async def list_overrides(request: SandboxRequest) -> Any:
 
 async def create_override(request: SandboxRequest) -> Any:
     mailbox = mailbox_for(request)
-    body = _object(request)
+    body = json_object(request)
     _check_override(body, creating=True)
     address = body["senderEmailAddress"]["address"]
     for existing in mailbox.overrides.values():  # Graph updates the override a sender already has
@@ -756,7 +741,7 @@ def _override(mailbox: Mailbox, request: SandboxRequest) -> dict[str, Any]:
 async def update_override(request: SandboxRequest) -> Any:
     mailbox = mailbox_for(request)
     override = _override(mailbox, request)
-    body = _object(request)
+    body = json_object(request)
     _check_override(body, creating=False)
     if "classifyAs" in body:
         override["classifyAs"] = body["classifyAs"]
@@ -780,14 +765,14 @@ async def list_categories(request: SandboxRequest) -> Any:
 
 
 def _check_category(body: dict[str, Any]) -> None:
-    _no_unknown(body, {"displayName", "color"}, "outlookCategory")
+    refuse_unknown(body, {"displayName", "color"}, "outlookCategory")
     if "color" in body and body["color"] not in CATEGORY_COLORS:
         raise bad_body(f"The value '{body['color']}' is not a valid categoryColor (none, preset0 ... preset24).")
 
 
 async def create_category(request: SandboxRequest) -> Any:
     mailbox = mailbox_for(request)
-    body = _object(request)
+    body = json_object(request)
     _check_category(body)
     name = body.get("displayName")
     if not isinstance(name, str) or not name.strip():
@@ -813,7 +798,7 @@ async def get_category(request: SandboxRequest) -> Any:
 
 async def update_category(request: SandboxRequest) -> Any:
     category = _category(mailbox_for(request), request)
-    body = _object(request)
+    body = json_object(request)
     _check_category(body)
     if "displayName" in body:  # Graph keeps category names fixed once created
         raise bad_body("The displayName of a category can't be changed.")
@@ -854,8 +839,8 @@ def _merge(target: dict[str, Any], patch: dict[str, Any]) -> None:
 
 async def update_settings(request: SandboxRequest) -> Any:
     mailbox = mailbox_for(request)
-    body = _object(request)
-    _no_unknown(body, SETTINGS_FIELDS, "mailboxSettings")
+    body = json_object(request)
+    refuse_unknown(body, SETTINGS_FIELDS, "mailboxSettings")
     replies = body.get("automaticRepliesSetting")
     if replies is not None:
         if not isinstance(replies, dict):
@@ -923,8 +908,8 @@ def _mail_tip(tenant: SandboxTenant, address: str, options: set[str]) -> dict[st
 
 async def get_mail_tips(request: SandboxRequest) -> Any:
     mailbox_for(request)
-    body = _object(request)
-    _no_unknown(body, {"EmailAddresses", "MailTipsOptions"}, "getMailTips")
+    body = json_object(request)
+    refuse_unknown(body, {"EmailAddresses", "MailTipsOptions"}, "getMailTips")
     addresses = body.get("EmailAddresses")
     if not isinstance(addresses, list) or not addresses or not all(isinstance(a, str) for a in addresses):
         raise GraphError(400, "ErrorInvalidParameter", "EmailAddresses must be a non-empty list of addresses.")

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from email.utils import parseaddr
 from typing import Any
 
 from ms365mcp import ToolSpec
 from ms365mcp.errors import ToolInputError
+from ms365mcp.inputs import address_list, body_of, email_address, recipients
 
 MAIL = frozenset({"mail", "outlook", "personal"})
 MAIL_AND_CALENDAR = frozenset({"calendar", "mail", "outlook", "personal"})
@@ -36,34 +36,11 @@ RECIPIENT_FIELDS = ("toRecipients", "ccRecipients", "bccRecipients", "replyTo")
 # --- input normalisers ----------------------------------------------------------------------------
 
 
-def _recipient(value: Any, where: str) -> dict[str, Any]:
-    """One recipient in Graph's shape from "a@b.com", "Name <a@b.com>", {address} or {emailAddress}."""
-    if isinstance(value, str):
-        name, address = parseaddr(value.strip())
-        if "@" not in address:
-            raise ToolInputError(where, f"{value!r} is not an e-mail address")
-        email: dict[str, Any] = {"address": address}
-        if name:
-            email["name"] = name
-        return {"emailAddress": email}
-    if isinstance(value, dict):
-        inner = value.get("emailAddress", value)
-        if isinstance(inner, dict) and isinstance(inner.get("address"), str) and "@" in inner["address"]:
-            return {"emailAddress": {k: v for k, v in inner.items() if k in ("address", "name")}}
-    raise ToolInputError(where, 'expected "name@domain" or {"emailAddress": {"address": "name@domain"}}')
-
-
 def normalise_recipients(container: dict[str, Any], where: str) -> None:
     """Turn every recipient list in ``container`` into Graph's shape; a string may hold a comma list."""
     for field in RECIPIENT_FIELDS:
-        if field not in container:
-            continue
-        value = container[field]
-        if isinstance(value, str):
-            value = [part for part in value.replace(";", ",").split(",") if part.strip()]
-        if not isinstance(value, list):
-            raise ToolInputError(f"{where}.{field}", "expected a list of e-mail addresses")
-        container[field] = [_recipient(v, f"{where}.{field}[{i}]") for i, v in enumerate(value)]
+        if field in container:
+            container[field] = recipients(container[field], f"{where}.{field}")
 
 
 def normalise_item_body(container: dict[str, Any], where: str) -> None:
@@ -94,23 +71,14 @@ def normalise_message(message: dict[str, Any], where: str) -> None:
         message["categories"] = [c.strip() for c in categories.split(",") if c.strip()]
 
 
-def _body(args: dict[str, Any]) -> dict[str, Any]:
-    body = args.get("body")
-    if body is None:
-        body = args["body"] = {}
-    if not isinstance(body, dict):
-        raise ToolInputError("body", "expected an object")
-    return body
-
-
 def prepare_message(args: dict[str, Any]) -> None:
     """For create-draft and update-message: the body *is* a message."""
-    normalise_message(_body(args), "body")
+    normalise_message(body_of(args), "body")
 
 
 def prepare_send_mail(args: dict[str, Any]) -> None:
     """sendMail wants ``{message, saveToSentItems}``; a bare message is wrapped for the model."""
-    body = _body(args)
+    body = body_of(args)
     if "message" not in body:
         save = body.pop("saveToSentItems", None)
         message = dict(body)
@@ -128,7 +96,7 @@ def prepare_send_mail(args: dict[str, Any]) -> None:
 
 def prepare_reply(args: dict[str, Any]) -> None:
     """reply / replyAll / forward / create*: recipients may sit at the top or inside ``message``."""
-    body = _body(args)
+    body = body_of(args)
     normalise_recipients(body, "body")
     message = body.get("message")
     if isinstance(message, dict):
@@ -146,12 +114,12 @@ def prepare_forward(args: dict[str, Any]) -> None:
 
 def prepare_attachment(args: dict[str, Any]) -> None:
     """A file attachment unless the caller says otherwise."""
-    _body(args).setdefault("@odata.type", "#microsoft.graph.fileAttachment")
+    body_of(args).setdefault("@odata.type", "#microsoft.graph.fileAttachment")
 
 
 def prepare_upload_session(args: dict[str, Any]) -> None:
     """Accept the attachment fields at the top as well as inside ``AttachmentItem``."""
-    body = _body(args)
+    body = body_of(args)
     if "AttachmentItem" not in body:
         item = dict(body)
         body.clear()
@@ -164,13 +132,13 @@ def prepare_upload_session(args: dict[str, Any]) -> None:
 
 def prepare_mail_tips(args: dict[str, Any]) -> None:
     """Graph wants ``EmailAddresses`` and a comma list in ``MailTipsOptions``."""
-    body = _body(args)
+    body = body_of(args)
     for friendly, real in (("emailAddresses", "EmailAddresses"), ("mailTipsOptions", "MailTipsOptions")):
         if friendly in body and real not in body:
             body[real] = body.pop(friendly)
     addresses = body.get("EmailAddresses")
     if isinstance(addresses, str):
-        addresses = body["EmailAddresses"] = [a.strip() for a in addresses.split(",") if a.strip()]
+        addresses = body["EmailAddresses"] = address_list(addresses, "body.EmailAddresses")
     if not addresses:
         raise ToolInputError("body.EmailAddresses", "give at least one e-mail address")
     options = body.get("MailTipsOptions") or "automaticReplies, mailboxFullStatus"
@@ -181,10 +149,10 @@ def prepare_mail_tips(args: dict[str, Any]) -> None:
 
 def prepare_override(args: dict[str, Any]) -> None:
     """The sender may be given as a plain address."""
-    body = _body(args)
+    body = body_of(args)
     sender = body.get("senderEmailAddress")
     if isinstance(sender, str):
-        body["senderEmailAddress"] = _recipient(sender, "body.senderEmailAddress")["emailAddress"]
+        body["senderEmailAddress"] = email_address(sender, "body.senderEmailAddress")
     if isinstance(body.get("classifyAs"), str):
         body["classifyAs"] = body["classifyAs"].lower()
 
