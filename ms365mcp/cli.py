@@ -65,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve Streamable HTTP at /mcp (bare flag: 3000; bare port: all interfaces; 127.0.0.1:PORT: local)",
     )
     http.add_argument("--public-url", metavar="URL", help="browser-facing base URL (MS365_MCP_PUBLIC_URL)")
+    # Accepted so existing configurations keep working: the old name of --public-url, and a switch for
+    # registration, which is on by default anyway.
+    http.add_argument("--base-url", dest="public_url", metavar="URL", help=argparse.SUPPRESS)
+    http.add_argument("--enable-dynamic-registration", action="store_true", help=argparse.SUPPRESS)
     http.add_argument("--obo", action="store_true", default=None, help="check JWT bearers, exchange On-Behalf-Of")
     http.add_argument(
         "--trust-proxy-auth", action="store_true", default=None, help="a fronting proxy authenticates callers"

@@ -110,3 +110,10 @@ def test_call_prints_the_result_and_exit_code(capsys: Any) -> None:
 def test_call_without_identity_says_how_to_sign_in(capsys: Any) -> None:
     code, out, _ = run(capsys, "call", "list-mail-messages")
     assert code == 1 and "--sandbox" in json.loads(out)["error"]["message"]
+
+
+def test_compatibility_flags_are_accepted() -> None:
+    from ms365mcp.cli import build_parser
+
+    ns = build_parser().parse_args(["--base-url", "https://mcp.example.com", "--enable-dynamic-registration"])
+    assert ns.public_url == "https://mcp.example.com"
