@@ -134,7 +134,7 @@ async def _execute(runtime: Runtime, spec: Any, args: dict[str, Any]) -> ToolOut
         return _error(_network_message(exc), str(code), type="network")
 
 
-INTERNAL_ERROR_MESSAGE = "The server hit an unexpected error while running this tool; the call may be retried."
+INTERNAL_ERROR_MESSAGE = "The server hit an unexpected error while running this tool; its log has the details."
 
 
 def _log_unexpected(tool: str, exc: BaseException) -> None:
