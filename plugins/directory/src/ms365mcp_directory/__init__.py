@@ -1,0 +1,1 @@
+"""Directory workload for ms365mcp."""

@@ -1,0 +1,1 @@
+"""Meetings workload for ms365mcp."""

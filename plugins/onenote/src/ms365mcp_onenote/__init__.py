@@ -1,0 +1,1 @@
+"""Onenote workload for ms365mcp."""

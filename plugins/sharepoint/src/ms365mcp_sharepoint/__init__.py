@@ -1,0 +1,1 @@
+"""Sharepoint workload for ms365mcp."""

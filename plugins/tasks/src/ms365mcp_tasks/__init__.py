@@ -1,0 +1,1 @@
+"""Tasks workload for ms365mcp."""

@@ -1,0 +1,1 @@
+"""Teams workload for ms365mcp."""
