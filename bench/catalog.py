@@ -43,6 +43,13 @@ PROBE_TOOLS = {
     "excel": ("list-excel-worksheets", {"driveId": "b!adele-onedrive-0001", "driveItemId": "01ADELEBUDGET2025XLSX"}),
     "search": ("search-onedrive-files", {"driveId": "b!adele-onedrive-0001", "q": "budget"}),
     "work": ("list-shared-mailbox-messages", {"userId": "support@contoso.sandbox", "top": 5}),
+    "tasks": ("list-todo-task-lists", {}),
+    "onenote": ("list-onenote-notebooks", {}),
+    "teams": ("list-joined-teams", {}),
+    "teams-write": ("list-joined-teams", {}),
+    "meetings": ("list-online-meetings", {"filter": "JoinWebUrl eq 'x'"}),
+    "users": ("list-users", {"top": 5}),
+    "sharepoint": ("search-sharepoint-sites", {"search": "marketing"}),
 }
 
 
