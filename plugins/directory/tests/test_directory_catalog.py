@@ -113,10 +113,33 @@ def test_photo_base64_becomes_bytes() -> None:
 
 
 def test_search_string_becomes_a_request_list() -> None:
-    body = _prepare("search-query", {"body": {"queryString": "launch", "entityTypes": "message, event", "size": 5}})
+    body = _prepare(
+        "search-query", {"body": {"queryString": "launch", "entityTypes": "message, chatMessage", "size": 5}}
+    )
     assert body["body"] == {
-        "requests": [{"entityTypes": ["message", "event"], "query": {"queryString": "launch"}, "size": 5}]
+        "requests": [{"entityTypes": ["message", "chatMessage"], "query": {"queryString": "launch"}, "size": 5}]
     }
+
+
+@pytest.mark.parametrize("kinds", ["message, event", "driveItem, person", "event, listItem", "bookmark, site"])
+def test_search_refuses_combinations_graph_cannot_interleave(kinds: str) -> None:
+    with pytest.raises(ToolInputError) as info:
+        _prepare("search-query", {"body": {"queryString": "launch", "entityTypes": kinds}})
+    assert info.value.field == "body.entityTypes"
+
+
+@pytest.mark.parametrize(
+    ("given", "sent"),
+    [
+        ("ana", '"displayName:ana" OR "mail:ana"'),
+        ('"ana"', '"displayName:ana" OR "mail:ana"'),
+        ("displayName:ana b", '"displayName:ana b"'),
+        ('"displayName:ana" OR "mail:ana"', '"displayName:ana" OR "mail:ana"'),
+    ],
+)
+def test_directory_search_is_quoted_as_property_value(given: str, sent: str) -> None:
+    for name in ("list-users", "list-groups", "list-group-members", "list-my-memberships"):
+        assert _prepare(name, {"search": given})["search"] == sent
 
 
 def test_subscription_is_normalised() -> None:

@@ -78,7 +78,7 @@ async def test_photo_profile_and_subscription_rules(graph: httpx.AsyncClient) ->
         "notificationUrl": "https://h.example",
         "expirationDateTime": far,
     }
-    assert "4230" in (await graph.post("/v1.0/subscriptions", json=body)).json()["error"]["message"]
+    assert "10080" in (await graph.post("/v1.0/subscriptions", json=body)).json()["error"]["message"]
     odd = await graph.post("/v1.0/subscriptions", json={**body, "resource": "nothing/here"})
     assert odd.status_code == 400 and "not supported" in odd.json()["error"]["message"]
     drive = await graph.post("/v1.0/subscriptions", json={**body, "resource": "me/drive/root"})
@@ -96,3 +96,30 @@ async def test_batch_limits(graph: httpx.AsyncClient) -> None:
     assert absolute.status_code == 400
     ok = await graph.post("/v1.0/$batch", json={"requests": [{"id": "1", "method": "GET", "url": "/me/manager"}]})
     assert ok.json()["responses"][0]["body"]["displayName"] == "Megan Bowen"
+
+
+async def test_subscription_lifetime_depends_on_the_resource(graph: httpx.AsyncClient) -> None:
+    """Graph's per-resource maximums: mail 10080 minutes, conversations 4230, users 41760, presence 60."""
+    in_days = (datetime.now(UTC) + timedelta(days=5)).isoformat()
+    body = {"changeType": "updated", "notificationUrl": "https://h.example", "expirationDateTime": in_days}
+    mail = await graph.post("/v1.0/subscriptions", json={**body, "resource": "me/mailFolders('inbox')/messages"})
+    assert mail.status_code == 201
+    thread = await graph.post("/v1.0/subscriptions", json={**body, "resource": f"groups/{MARK8}/conversations"})
+    assert thread.status_code == 400 and "4230" in thread.json()["error"]["message"]
+    users = await graph.post("/v1.0/subscriptions", json={**body, "resource": "users"})
+    assert users.status_code == 201
+    two_hours = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    presence = {**body, "resource": "communications/presences/abc", "expirationDateTime": two_hours}
+    refused = await graph.post("/v1.0/subscriptions", json=presence)
+    assert refused.status_code == 400 and "60 minutes" in refused.json()["error"]["message"]
+
+
+async def test_search_refuses_entity_types_graph_cannot_interleave(graph: httpx.AsyncClient) -> None:
+    def request(*kinds: str) -> dict[str, Any]:
+        return {"requests": [{"entityTypes": list(kinds), "query": {"queryString": "launch"}}]}
+
+    assert (await graph.post("/v1.0/search/query", json=request("message", "chatMessage"))).status_code == 200
+    assert (await graph.post("/v1.0/search/query", json=request("driveItem", "externalItem"))).status_code == 200
+    for kinds in (("message", "event"), ("event", "driveItem"), ("person", "message")):
+        refused = await graph.post("/v1.0/search/query", json=request(*kinds))
+        assert refused.status_code == 400 and "together" in refused.json()["error"]["message"], kinds

@@ -28,8 +28,17 @@ def _prepared(name: str, args: dict[str, Any]) -> dict[str, Any]:
 def test_flat_item_body_is_wrapped_in_fields() -> None:
     args = _prepared("create-sharepoint-list-item", {"body": {"Title": "Budget", "Status": "Done"}})
     assert args["body"] == {"fields": {"Title": "Budget", "Status": "Done"}}
-    kept = _prepared("update-sharepoint-list-item", {"body": {"fields": {"Status": "Done"}}})
+    kept = _prepared("create-sharepoint-list-item", {"body": {"fields": {"Status": "Done"}}})
     assert kept["body"] == {"fields": {"Status": "Done"}}
+
+
+def test_item_update_sends_a_flat_field_value_set_to_fields() -> None:
+    """Graph updates column values with PATCH .../items/{id}/fields and a flat body (listitem-update)."""
+    assert SPECS["update-sharepoint-list-item"].path.endswith("/items/{listItemId}/fields")
+    unwrapped = _prepared("update-sharepoint-list-item", {"body": {"fields": {"Status": "Done"}}})
+    assert unwrapped["body"] == {"Status": "Done"}
+    flat = _prepared("update-sharepoint-list-item", {"body": {"Status": "Done", "PercentComplete": 1}})
+    assert flat["body"] == {"Status": "Done", "PercentComplete": 1}
 
 
 def test_column_type_shorthand_becomes_a_facet() -> None:

@@ -135,7 +135,14 @@ async def test_lists_items_and_columns(client: Any) -> None:
         "update-sharepoint-list-item",
         {"siteId": sid, "listId": lid, "listItemId": created["id"], "body": {"fields": {"Status": "Done"}}},
     )
-    assert updated["fields"]["Status"] == "Done" and updated["eTag"].endswith(',2"')
+    assert updated["Status"] == "Done" and updated["Title"] == "Plan Q3 offsite"  # the fieldValueSet
+    again = await _ok(
+        client,
+        called,
+        "get-sharepoint-site-list-item",
+        {"siteId": sid, "listId": lid, "listItemId": created["id"]},
+    )
+    assert again["fields"]["Status"] == "Done" and again["eTag"].endswith(',2"')
     await _ok(
         client, called, "delete-sharepoint-list-item", {"siteId": sid, "listId": lid, "listItemId": created["id"]}
     )

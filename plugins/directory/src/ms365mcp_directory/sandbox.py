@@ -32,6 +32,16 @@ APPLICATION_ID = "a1b2c3d4-5e6f-4a8b-9c0d-ms365mcpsbx1"
 MAX_SUBSCRIPTION_MINUTES = 4230
 #: Drive subscriptions may last longer.
 MAX_DRIVE_SUBSCRIPTION_MINUTES = 42300
+#: Longest subscription Graph allows, by resource (first match wins); the rest get MAX_SUBSCRIPTION_MINUTES.
+SUBSCRIPTION_LIMITS = (
+    (re.compile(r"(^|/)todo/", re.I), MAX_SUBSCRIPTION_MINUTES),
+    (re.compile(r"(^|/)presences?\b", re.I), 60),
+    (re.compile(r"(^|/)(drives?|lists)\b", re.I), MAX_DRIVE_SUBSCRIPTION_MINUTES),
+    (re.compile(r"/(conversations|threads)\b", re.I), MAX_SUBSCRIPTION_MINUTES),
+    (re.compile(r"(^|/)(chats|teams|channels)\b", re.I), 4320),
+    (re.compile(r"(^|/)(messages|events|contacts)\b", re.I), 10080),
+    (re.compile(r"^(users|groups)(/[^/]+)?/?$", re.I), 41760),
+)
 SUBSCRIBABLE = re.compile(r"^(me|users|groups|drives|sites|chats|teams|communications|security|todo)\b", re.I)
 USER_FIELDS = ("displayName", "givenName", "surname", "mail", "userPrincipalName", "jobTitle", "department")
 GROUP_FIELDS = ("displayName", "description", "mail", "mailNickname")
@@ -248,6 +258,15 @@ def _subscription(fields: dict[str, Any], creator: str) -> dict[str, Any]:
     }
 
 
+def max_subscription_minutes(resource: str) -> int:
+    """Graph caps each subscription's lifetime by what it watches (mail a week, files 30 days, presence an hour)."""
+    path = resource.strip().lstrip("/")
+    for pattern, minutes in SUBSCRIPTION_LIMITS:
+        if pattern.search(path):
+            return minutes
+    return MAX_SUBSCRIPTION_MINUTES
+
+
 def directory_of(request: SandboxRequest) -> Directory:
     return request.tenant.store[STORE_KEY]
 
@@ -454,8 +473,9 @@ def _search_hits(request: SandboxRequest, kind: str, terms: list[str]) -> list[t
 
 #: Entity types Graph lets one search request combine.
 _COMBINABLE = (
-    frozenset({"driveItem", "listItem", "list", "drive", "site"}),
-    frozenset({"message", "event"}),
+    frozenset({"acronym", "bookmark"}),
+    frozenset({"message", "chatMessage"}),
+    frozenset({"drive", "driveItem", "externalItem", "list", "listItem", "site"}),
 )
 
 
@@ -992,7 +1012,7 @@ def setup(tenant: SandboxTenant, now: datetime | None = None) -> Directory:
     def check_expiry(resource: str, value: Any) -> str:
         when = _parse_subscription_time(value)
         now = datetime.now(UTC)
-        limit = MAX_DRIVE_SUBSCRIPTION_MINUTES if "drive" in resource.lower() else MAX_SUBSCRIPTION_MINUTES
+        limit = max_subscription_minutes(resource)
         if when <= now:
             raise GraphError(400, "ExtensionError", "Subscription expiration can only be in the future.")
         if when > now + timedelta(minutes=limit):

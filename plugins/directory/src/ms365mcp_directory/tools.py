@@ -55,6 +55,14 @@ SEARCH_ENTITY_TYPES = frozenset(
         "acronym",
     }
 )
+#: Entity types one search request may combine (Graph's interleaving table); anything else is a 400.
+SEARCH_COMBINABLE = (
+    frozenset({"acronym", "bookmark"}),
+    frozenset({"message", "chatMessage"}),
+    frozenset({"drive", "driveItem", "externalItem", "list", "listItem", "site"}),
+    frozenset({"event"}),
+    frozenset({"person"}),
+)
 RETRIEVAL_SOURCES = ("sharePoint", "oneDriveBusiness", "externalItem")
 CHANGE_TYPES = frozenset({"created", "updated", "deleted"})
 _ZONE = re.compile(r"^[A-Za-z0-9 _/+\-().]{1,64}$")
@@ -226,6 +234,12 @@ def _entity_types(value: Any, field: str) -> list[str]:
     for i, kind in enumerate(value):
         if kind not in SEARCH_ENTITY_TYPES:
             raise ToolInputError(f"{field}[{i}]", f"{kind!r} is not one of: " + ", ".join(sorted(SEARCH_ENTITY_TYPES)))
+    if not any(set(value) <= group for group in SEARCH_COMBINABLE):
+        raise ToolInputError(
+            field,
+            "Graph can't search these together; combine only message+chatMessage, the file/site types "
+            "(drive, driveItem, list, listItem, site, externalItem) or acronym+bookmark; use separate requests",
+        )
     return value
 
 
@@ -258,6 +272,27 @@ def prepare_search(args: dict[str, Any]) -> None:
         for key, low in (("from", 0), ("size", 1)):
             if key in request and (not isinstance(request[key], int) or request[key] < low):
                 raise ToolInputError(f"{field}.{key}", f"must be a whole number of at least {low}")
+
+
+#: A bare directory $search term is looked for in these properties.
+_SEARCH_PROPS = ("displayName", "mail")
+_CLAUSE = re.compile(r'^\s*"[^"]*"(\s+(AND|OR)\s+"[^"]*")*\s*$')
+
+
+def prepare_directory_search(args: dict[str, Any]) -> None:
+    """Directory ``$search`` only takes quoted ``"property:value"`` clauses; a bare ``ana`` (or an
+    unquoted ``displayName:ana``) is quoted here instead of coming back as Graph's syntax error."""
+    text = args.get("search")
+    if not isinstance(text, str) or not text.strip():
+        return
+    if _CLAUSE.match(text) and all(":" in clause for clause in re.findall(r'"([^"]*)"', text)):
+        return
+    term = text.strip().strip('"').replace('"', "")
+    prop, sep, value = term.partition(":")
+    if sep and re.match(r"^[A-Za-z]+$", prop) and value.strip():
+        args["search"] = f'"{prop}:{value.strip()}"'
+    else:
+        args["search"] = " OR ".join(f'"{name}:{term}"' for name in _SEARCH_PROPS)
 
 
 def prepare_retrieval(args: dict[str, Any]) -> None:
@@ -418,8 +453,9 @@ def _open(name: str, method: str, path: str, description: str, **extra: Any) -> 
     return ToolSpec(name=name, method=method, path=path, description=description, **extra)
 
 
-_USERS_LIST: dict[str, Any] = {"query": DIR_QUERY, "default_select": USER_SELECT, "presets": USERS}
-_GROUPS_LIST: dict[str, Any] = {"query": DIR_QUERY, "default_select": GROUP_SELECT}
+_DIR: dict[str, Any] = {"query": DIR_QUERY, "prepare": prepare_directory_search}
+_USERS_LIST: dict[str, Any] = {**_DIR, "default_select": USER_SELECT, "presets": USERS}
+_GROUPS_LIST: dict[str, Any] = {**_DIR, "default_select": GROUP_SELECT}
 _GROUP_EVENTS: dict[str, Any] = {"default_select": EVENT_SELECT}
 
 TOOLS: tuple[ToolSpec, ...] = (
@@ -506,7 +542,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "/me/memberOf",
         "Groups and roles the signed-in user belongs to.",
         "Directory.Read.All",
-        query=DIR_QUERY,
+        **_DIR,
         presets=USERS,
     ),
     _org(
@@ -556,7 +592,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         _GROUP + "/members",
         "List a group's members.",
         "GroupMember.Read.All",
-        query=DIR_QUERY,
+        **_DIR,
         default_select=USER_SELECT,
     ),
     _org(
@@ -565,7 +601,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         _GROUP + "/owners",
         "List a group's owners.",
         "GroupMember.Read.All",
-        query=DIR_QUERY,
+        **_DIR,
         default_select=USER_SELECT,
     ),
     _org(

@@ -7,6 +7,8 @@ OneNote does, so ``includeIDs=true`` and PATCH commands that target ``#data-id``
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 import html
 import itertools
 import random
@@ -444,12 +446,31 @@ async def get_page_content(request: SandboxRequest) -> Any:
     return Response(notes.bodies[page_id].render(include_ids), media_type="text/html")
 
 
+def _presentation(content_type: str, body: bytes) -> bytes:
+    """The HTML of a multipart/form-data page create: the part named ``Presentation``, as OneNote requires."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
+    for part in message.iter_parts() if message.is_multipart() else ():
+        if part.get_param("name", header="content-disposition") == "Presentation":
+            if part.get_content_type() not in ("text/html", "application/xhtml+xml"):
+                raise GraphError(400, "20001", "The Presentation part must be text/html.")
+            payload = part.get_payload(decode=True)
+            return payload if isinstance(payload, bytes) else b""
+    raise GraphError(400, "20011", "A multipart page create needs a part named 'Presentation' with the page HTML.")
+
+
 async def create_page(request: SandboxRequest) -> Any:
     notes = _notes(request)
-    if not request.headers.get("content-type", "").lower().startswith(("text/html", "application/xhtml+xml")):
-        raise GraphError(415, "20001", "A page is created from HTML; send it with Content-Type: text/html.")
+    content_type = request.headers.get("content-type", "")
+    if content_type.lower().startswith("multipart/form-data"):
+        raw = _presentation(content_type, request.body)
+    elif content_type.lower().startswith(("text/html", "application/xhtml+xml")):
+        raw = request.body
+    else:
+        raise GraphError(415, "20001", "Send the page as text/html, or multipart/form-data with a Presentation part.")
     try:
-        document = request.body.decode("utf-8")
+        document = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise GraphError(400, "20001", "The page HTML must be UTF-8.") from None
     if not document.strip():
@@ -483,6 +504,10 @@ async def delete_page(request: SandboxRequest) -> Any:
     del notes.bodies[page_id]
 
 
+#: Elements OneNote won't append or prepend children to (its update-page element table).
+_NO_CHILDREN = frozenset({"img", "object", "table"})
+
+
 def _fragment(content: str) -> list[Any]:
     soup = BeautifulSoup(content, "html.parser")
     return [node.extract() for node in list(soup.contents)]
@@ -507,6 +532,8 @@ def _apply(body: PageBody, commands: list[dict[str, Any]]) -> None:
             element = soup.find(attrs={"id": target})
         if not isinstance(element, Tag):
             raise GraphError(400, "20128", f"Change {i}: the target '{target}' was not found on the page.")
+        if element.name in _NO_CHILDREN and action in ("append", "prepend"):
+            raise GraphError(400, "20127", f"Change {i}: a {element.name} element takes no append or prepend.")
         if action == "delete":
             if element.get("data-id") == "_default":
                 raise GraphError(400, "20127", f"Change {i}: the page body can't be deleted.")

@@ -429,9 +429,19 @@ async def create_list_item(request: SandboxRequest) -> Any:
 
 
 async def update_list_item(request: SandboxRequest) -> Any:
+    return _entity(request, _change_item(request, json_object(request)))
+
+
+async def update_item_fields(request: SandboxRequest) -> Any:
+    """PATCH .../items/{id}/fields takes a flat fieldValueSet and answers 200 with the item's fields."""
+    item = _change_item(request, {"fields": json_object(request)})
+    return JSONResponse(item["fields"], status_code=200)
+
+
+def _change_item(request: SandboxRequest, body: dict[str, Any]) -> dict[str, Any]:
     sp = _sp(request)
     site, found, item = _item(request)
-    fields = _fields(found, json_object(request), creating=False)
+    fields = _fields(found, body, creating=False)
     for name, value in fields.items():
         col = found.column_named(name)
         if col is not None and col["required"] and value in (None, ""):
@@ -446,7 +456,7 @@ async def update_list_item(request: SandboxRequest) -> Any:
         _seq=sp.tick(),
     )
     _touch(sp, site, found)
-    return _entity(request, item)
+    return item
 
 
 async def delete_list_item(request: SandboxRequest) -> None:
@@ -479,6 +489,7 @@ def setup(tenant: SandboxTenant) -> None:
     route("POST", one + "/items")(create_list_item)
     route("GET", one + "/items/{listItemId}")(get_list_item)
     route("PATCH", one + "/items/{listItemId}")(update_list_item)
+    route("PATCH", one + "/items/{listItemId}/fields")(update_item_fields)
     route("DELETE", one + "/items/{listItemId}")(delete_list_item)
     route("GET", one + "/columns")(list_columns)
     route("POST", one + "/columns")(create_column)

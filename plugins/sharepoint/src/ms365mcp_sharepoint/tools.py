@@ -120,6 +120,13 @@ def prepare_item(args: dict[str, Any]) -> None:
             raise ToolInputError(f"body.fields.{name}", "is not a column you can set")
 
 
+def prepare_item_fields(args: dict[str, Any]) -> None:
+    """Updating column values is a PATCH of the item's ``fields`` with a flat fieldValueSet, so a
+    ``{"fields": {...}}`` body is unwrapped (the shape create takes is accepted here too)."""
+    prepare_item(args)
+    args["body"] = args["body"]["fields"]
+
+
 def _column(column: Any, field: str, *, new: bool) -> dict[str, Any]:
     """``{"name": "Due", "type": "dateTime"}`` becomes Graph's ``{"name": "Due", "dateTime": {}}``."""
     if not isinstance(column, dict):
@@ -354,11 +361,11 @@ TOOLS: tuple[ToolSpec, ...] = (
     _tool(
         "update-sharepoint-list-item",
         "PATCH",
-        _ITEM,
-        "Change a list item's column values (body.fields, only those that change).",
+        _ITEM + "/fields",
+        "Change a list item's column values; body maps internal column names to new values.",
         WRITE,
-        body=ITEM_BODY,
-        prepare=prepare_item,
+        body=_OBJ,
+        prepare=prepare_item_fields,
     ),
     _tool("delete-sharepoint-list-item", "DELETE", _ITEM, "Delete a list item.", WRITE),
     _tool(

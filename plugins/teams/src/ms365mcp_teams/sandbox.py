@@ -612,13 +612,40 @@ async def list_chat_members(request: SandboxRequest) -> Any:
 # --- messages (chats and channels share these) --------------------------------------------------
 
 
+def _message_query(request: SandboxRequest, allowed: set[str]) -> None:
+    """Graph pages Teams messages 50 at a time at most and refuses options these lists don't support."""
+    for name in ("select", "skip", "search", "count", "filter", "orderby", "expand"):
+        if option(request, name) is not None and name not in allowed:
+            raise GraphError(400, "BadRequest", f"Query option '${name}' is not allowed for messages.")
+    top = option(request, "top")
+    if top is not None and (not top.isdigit() or not 1 <= int(top) <= 50):
+        raise GraphError(400, "BadRequest", "Invalid page size requested; the maximum $top is 50.")
+
+
+def _chat_order(request: SandboxRequest) -> None:
+    """Chat messages sort newest first by lastModifiedDateTime or createdDateTime, and filter on that one."""
+    order = (option(request, "orderby") or "").strip()
+    name, _, direction = order.partition(" ")
+    if order and (name not in ("lastModifiedDateTime", "createdDateTime") or direction.strip().lower() != "desc"):
+        raise GraphError(400, "BadRequest", "$orderby supports lastModifiedDateTime desc or createdDateTime desc.")
+
+
 async def list_messages(request: SandboxRequest) -> Any:
     world = _world(request)
-    container = _chat(request)["id"] if "chatId" in request.params else _channel(request)["id"]
+    in_chat = "chatId" in request.params
+    _message_query(request, {"filter", "orderby"} if in_chat else {"expand"})
+    container = _chat(request)["id"] if in_chat else _channel(request)["id"]
     items = _newest_first(list(world.posts[container].values()))
+    if in_chat:
+        _chat_order(request)
+        order = option(request, "orderby") or "lastModifiedDateTime desc"
+        filter_text = option(request, "filter") or ""
+        if filter_text and order.split()[0] not in filter_text:
+            request.query.pop("$filter", None)  # Graph ignores a filter on a property it does not order by
+            request.query.pop("filter", None)
     if "replies" in (option(request, "expand") or ""):
         items = [{**m, "replies": _newest_first(list(world.replies.get(m["id"], {}).values()))} for m in items]
-    return list_page(request, items, search_fields=("body/content",), max_top=50)
+    return list_page(request, items, search_fields=("body/content",), default_top=20, max_top=50)
 
 
 async def get_message(request: SandboxRequest) -> Any:
@@ -672,6 +699,7 @@ async def update_message(request: SandboxRequest) -> Any:
 
 
 async def list_replies(request: SandboxRequest) -> Any:
+    _message_query(request, set())
     _, message = _thread(request)
     items = _newest_first(list(_world(request).replies.get(message["id"], {}).values()))
     return list_page(request, items, search_fields=("body/content",), max_top=50)
@@ -935,7 +963,7 @@ async def presences_by_id(request: SandboxRequest) -> Any:
     return {"value": [world.current_presence(i) for i in ids]}
 
 
-def _pair(body: dict[str, Any], pairs: set[tuple[str, str]]) -> tuple[str, str]:
+def _pair(body: dict[str, Any], pairs: set[tuple[str, str]], most_minutes: int | None) -> tuple[str, str]:
     pair = (body.get("availability"), body.get("activity"))
     if pair not in pairs:
         raise GraphError(400, "BadRequest", f"Invalid availability and activity combination {pair}.")
@@ -943,8 +971,9 @@ def _pair(body: dict[str, Any], pairs: set[tuple[str, str]]) -> tuple[str, str]:
     if duration is not None:
         match = _DURATION.match(str(duration))
         minutes = int(match.group(1) or 0) * 60 + int(match.group(2) or 0) if match else -1
-        if not 5 <= minutes <= 240 * 60:
-            raise GraphError(400, "BadRequest", "expirationDuration must be between PT5M and PT240H.")
+        if minutes < 5 or (most_minutes is not None and minutes > most_minutes):
+            span = "between PT5M and PT4H" if most_minutes else "at least PT5M"
+            raise GraphError(400, "BadRequest", f"expirationDuration must be {span}.")
     return pair  # type: ignore[return-value]
 
 
@@ -957,7 +986,7 @@ async def set_presence(request: SandboxRequest) -> Any:
     refuse_unknown(body, {"sessionId", "availability", "activity", "expirationDuration"}, "presence")
     if not body.get("sessionId"):
         raise GraphError(400, "BadRequest", "sessionId is required.")
-    _world(request).sessions.setdefault(request.user.id, {})[body["sessionId"]] = _pair(body, SESSION_PAIRS)
+    _world(request).sessions.setdefault(request.user.id, {})[body["sessionId"]] = _pair(body, SESSION_PAIRS, 240)
     return _empty_ok()
 
 
@@ -973,7 +1002,7 @@ async def clear_presence(request: SandboxRequest) -> Any:
 async def set_preferred(request: SandboxRequest) -> Any:
     body = json_object(request)
     refuse_unknown(body, {"availability", "activity", "expirationDuration"}, "presence")
-    _world(request).preferred[request.user.id] = _pair(body, PREFERRED_PAIRS)
+    _world(request).preferred[request.user.id] = _pair(body, PREFERRED_PAIRS, None)
     return _empty_ok()
 
 

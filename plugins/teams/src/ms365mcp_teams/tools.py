@@ -159,18 +159,31 @@ def prepare_channel(args: dict[str, Any]) -> None:
         raise ToolInputError("body.membershipType", "expected standard, private or shared")
 
 
-def _duration(body: dict[str, Any]) -> None:
-    """Minutes as a number become the ISO 8601 duration Graph expects."""
+_ISO_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+
+
+def _duration(body: dict[str, Any], most_minutes: int | None) -> None:
+    """Minutes as a number become the ISO 8601 duration Graph expects; an app session lasts 5 min to 4 h."""
     value = body.get("expirationDuration")
+    if value is None:
+        return
     if isinstance(value, int) and not isinstance(value, bool):
-        if value < 5 or value > 240 * 60:
-            raise ToolInputError("body.expirationDuration", "between 5 minutes and 240 hours")
+        minutes: float = value
         body["expirationDuration"] = f"PT{value}M"
-    elif value is not None and not (isinstance(value, str) and value.startswith("P")):
-        raise ToolInputError("body.expirationDuration", 'expected minutes or an ISO 8601 duration such as "PT1H"')
+    else:
+        match = _ISO_DURATION.match(value) if isinstance(value, str) else None
+        if match is None or value in ("P", "PT"):
+            raise ToolInputError("body.expirationDuration", 'expected minutes or an ISO 8601 duration such as "PT1H"')
+        days, hours, mins, secs = (int(g or 0) for g in match.groups())
+        minutes = days * 1440 + hours * 60 + mins + secs / 60
+    if minutes < 5 or (most_minutes is not None and minutes > most_minutes):
+        span = f"between 5 and {most_minutes} minutes" if most_minutes else "at least 5 minutes"
+        raise ToolInputError("body.expirationDuration", span)
 
 
-def _availability(body: dict[str, Any], activities: dict[str, str], pairs: set[tuple[str, str]]) -> None:
+def _availability(
+    body: dict[str, Any], activities: dict[str, str], pairs: set[tuple[str, str]], most_minutes: int | None
+) -> None:
     wanted = body.get("availability")
     if wanted not in activities:
         raise ToolInputError("body.availability", "expected one of " + ", ".join(activities))
@@ -178,7 +191,7 @@ def _availability(body: dict[str, Any], activities: dict[str, str], pairs: set[t
     if (wanted, body["activity"]) not in pairs:
         allowed = sorted(a for av, a in pairs if av == wanted)
         raise ToolInputError("body.activity", f"with {wanted} expected " + " or ".join(allowed))
-    _duration(body)
+    _duration(body, most_minutes)
 
 
 def _session(body: dict[str, Any]) -> None:
@@ -190,7 +203,7 @@ def _session(body: dict[str, Any]) -> None:
 def prepare_session_presence(args: dict[str, Any]) -> None:
     body = body_of(args, required=True)
     _session(body)
-    _availability(body, SESSION_ACTIVITY, SESSION_PAIRS)
+    _availability(body, SESSION_ACTIVITY, SESSION_PAIRS, 240)
 
 
 def prepare_clear_session(args: dict[str, Any]) -> None:
@@ -199,7 +212,7 @@ def prepare_clear_session(args: dict[str, Any]) -> None:
 
 def prepare_preferred_presence(args: dict[str, Any]) -> None:
     body = body_of(args, required=True)
-    _availability(body, PREFERRED_ACTIVITY, set(PREFERRED_ACTIVITY.items()))
+    _availability(body, PREFERRED_ACTIVITY, set(PREFERRED_ACTIVITY.items()), None)
 
 
 def prepare_status_message(args: dict[str, Any]) -> None:
@@ -252,6 +265,47 @@ def prepare_activity(args: dict[str, Any]) -> None:
     params = body.get("templateParameters")
     if isinstance(params, dict):
         body["templateParameters"] = [{"name": k, "value": str(v)} for k, v in params.items()]
+
+
+#: $orderby on chat messages: descending only, on one of these; $filter works only on the same property.
+CHAT_ORDER = {"lastModifiedDateTime": ("gt", "lt"), "createdDateTime": ("lt",)}
+_FILTER_TERM = re.compile(r"([\w/]+)\s+(eq|ne|gt|ge|lt|le)\s", re.IGNORECASE)
+
+
+def _page_size(args: dict[str, Any], most: int = 50) -> None:
+    """Teams message lists page at most 50 items; Graph refuses a bigger $top."""
+    top = args.get("top")
+    if isinstance(top, int) and not 1 <= top <= most:
+        raise ToolInputError("top", f"between 1 and {most} for Teams messages")
+
+
+def prepare_chat_messages(args: dict[str, Any]) -> None:
+    """Graph filters chat messages only by a date on the property they are ordered by (newest first)."""
+    _page_size(args)
+    order = args.get("orderby")
+    if order is not None:
+        name, _, direction = str(order).strip().partition(" ")
+        if name not in CHAT_ORDER or direction.strip().lower() != "desc":
+            raise ToolInputError("orderby", "expected lastModifiedDateTime desc or createdDateTime desc")
+        args["orderby"] = f"{name} desc"
+    text = args.get("filter")
+    if not text:
+        return
+    terms = [(m.group(1), m.group(2).lower()) for m in _FILTER_TERM.finditer(str(text))]
+    fields = {name for name, _ in terms}
+    if not terms or len(fields) != 1 or next(iter(fields)) not in CHAT_ORDER:
+        raise ToolInputError("filter", "filter on one of lastModifiedDateTime (gt, lt) or createdDateTime (lt)")
+    field = next(iter(fields))
+    if any(op not in CHAT_ORDER[field] for _, op in terms):
+        raise ToolInputError("filter", f"{field} supports only " + " and ".join(CHAT_ORDER[field]))
+    if order is None:
+        args["orderby"] = f"{field} desc"  # Graph ignores the filter unless ordered by the same property
+    elif not args["orderby"].startswith(field + " "):
+        raise ToolInputError("filter", f"Graph only filters on the orderby property ({args['orderby']})")
+
+
+def prepare_channel_messages(args: dict[str, Any]) -> None:
+    _page_size(args)
 
 
 def prepare_emoji(args: dict[str, Any]) -> None:
@@ -327,7 +381,6 @@ EMOJI_BODY: dict[str, Any] = {
 CHATS_QUERY = frozenset({"top", "filter", "orderby", "expand"})
 MESSAGES_QUERY = frozenset({"top", "orderby", "filter"})
 CHAT_SELECT = ("id", "topic", "chatType", "lastUpdatedDateTime", "webUrl")
-MESSAGE_SELECT = ("id", "createdDateTime", "from", "body", "replyToId", "reactions")
 MEMBER_SELECT = ("id", "displayName", "email", "roles", "userId")
 
 _CHAT = "/chats/{chatId}"
@@ -357,7 +410,8 @@ def _send(prepare: Callable[[dict[str, Any]], None] = prepare_message) -> dict[s
 
 
 _REACT: dict[str, Any] = {"body": REACTION_BODY, "prepare": prepare_reaction}
-_MESSAGES: dict[str, Any] = {"query": MESSAGES_QUERY, "default_select": MESSAGE_SELECT}
+#: Neither chat nor channel message lists take $select, so no default selection is sent.
+_MESSAGES: dict[str, Any] = {"query": MESSAGES_QUERY, "prepare": prepare_chat_messages}
 
 TOOLS: tuple[ToolSpec, ...] = (
     # chats
@@ -387,13 +441,12 @@ TOOLS: tuple[ToolSpec, ...] = (
         _CHAT + "/members",
         "List the people in a chat.",
         "ChatMember.Read",
-        query={"filter", "select"},
     ),
     _tool(
         "list-chat-messages",
         "GET",
         _CHAT + "/messages",
-        "List chat messages, newest first.",
+        "List chat messages, newest first; filter by lastModifiedDateTime or createdDateTime.",
         "ChatMessage.Read",
         **_MESSAGES,
     ),
@@ -560,7 +613,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "List a channel's top-level posts; expand=replies for threads.",
         "ChannelMessage.Read.All",
         query={"top", "expand"},
-        default_select=MESSAGE_SELECT,
+        prepare=prepare_channel_messages,
     ),
     _tool("get-channel-message", "GET", _CHANNEL_MSG, "Get one channel post.", "ChannelMessage.Read.All"),
     _tool(
@@ -587,7 +640,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "List replies in a channel thread.",
         "ChannelMessage.Read.All",
         query={"top"},
-        default_select=MESSAGE_SELECT,
+        prepare=prepare_channel_messages,
     ),
     _tool(
         "reply-to-channel-message",
@@ -653,7 +706,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "set-my-presence",
         "POST",
         "/me/presence/setPresence",
-        "Set my presence for an app session; expirationDuration in minutes or ISO.",
+        "Set my presence for an app session; expirationDuration 5-240 minutes or ISO.",
         "Presence.ReadWrite",
         content_type="application/json",
         body=SESSION_BODY,
