@@ -144,6 +144,21 @@ def test_adhoc_window_is_written_as_utc_literals() -> None:
         ("create-online-meeting", {"body": {"subject": 42}}, "body.subject"),
         ("update-online-meeting", {"onlineMeetingId": "m", "body": {}}, "body"),
         (
+            "update-online-meeting",
+            {"onlineMeetingId": "m", "body": {"endDateTime": "2026-12-01T10:00Z"}},
+            "body.startDateTime",
+        ),
+        (
+            "update-online-meeting",
+            {"onlineMeetingId": "m", "body": {"startDateTime": "2026-12-01T10:00Z"}},
+            "body.endDateTime",
+        ),
+        (
+            "update-online-meeting",
+            {"onlineMeetingId": "m", "body": {"participants": {"organizer": {"upn": "a@b.example"}}}},
+            "body.participants.organizer",
+        ),
+        (
             "list-adhoc-call-transcripts",
             {"userId": "u", "startDateTime": "yesterday", "endDateTime": "2026-11-30"},
             "startDateTime",
@@ -170,3 +185,18 @@ def test_docs_list_every_tool_with_its_permission() -> None:
         for spec in TOOLS:
             row = lines[f"`{spec.name}`"]
             assert " + ".join(spec.org_scopes[0]) in row and spec.path in row, (doc.name, spec.name)
+
+
+def test_query_options_follow_the_graph_docs() -> None:
+    """Options Graph documents as unsupported are neither offered nor sent by default."""
+    for name in (
+        "list-meeting-transcripts",
+        "list-meeting-recordings",
+        "get-meeting-recording",
+        "get-virtual-event-webinar",
+    ):
+        assert SPECS[name].query == frozenset() and not SPECS[name].default_select, name
+        assert not {"top", "select"} & set(input_schema(SPECS[name])["properties"]), name
+    assert SPECS["get-meeting-transcript"].query == frozenset({"select"})
+    assert SPECS["get-meeting-attendance-report"].query == frozenset({"select", "expand"})
+    assert "application permissions" in SPECS["list-adhoc-call-transcripts"].description

@@ -6,14 +6,16 @@ import base64
 import os
 import sys
 from typing import Any
+from urllib.parse import quote
 
+import httpx
 import pytest
 from mcp import Client, StdioServerParameters
 from ms365mcp_meetings.seed import LAUNCH_SUBJECT, RECORDING_BYTES, WEBINAR_TITLE
 from ms365mcp_meetings.tools import TOOLS
 
 from ms365mcp.runtime import build_runtime
-from ms365mcp.sandbox.tenant import DEFAULT_USERS, build_tenant
+from ms365mcp.sandbox.tenant import DEFAULT_USERS, SANDBOX_GRAPH_URL, build_tenant
 from ms365mcp.server.mcp import build_server
 from ms365mcp.settings import Settings
 
@@ -26,7 +28,9 @@ def _seeded(pm: Any) -> dict[str, Any]:
     tenant = build_tenant(pm)
     book = tenant.store["meetings"][tenant.me.id]
     launch = next(m for m in book.meetings.values() if m["subject"] == LAUNCH_SUBJECT)
-    return {"launch": launch, "webinar": next(iter(tenant.store["meetings.webinars"]))}
+    call_id = next(iter(book.adhoc_calls))
+    adhoc = {"adhocCallId": call_id, "callTranscriptId": book.transcripts[call_id][0]["id"]}
+    return {"launch": launch, "webinar": next(iter(tenant.store["meetings.webinars"])), "adhoc": adhoc}
 
 
 async def _ok(client: Any, called: set[str], name: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -54,7 +58,7 @@ async def test_every_meetings_tool_end_to_end(client: Any, meetings_pm: Any) -> 
 
     transcripts = await _ok(client, called, "list-meeting-transcripts", {"onlineMeetingId": launch_id})
     (transcript,) = transcripts["value"]
-    assert set(transcript) == {"id", "createdDateTime", "endDateTime", "meetingId"}  # the default $select
+    assert transcript["meetingId"] == launch_id and transcript["transcriptContentUrl"].endswith("/content")
     detail = await _ok(
         client, called, "get-meeting-transcript", {"onlineMeetingId": launch_id, "callTranscriptId": transcript["id"]}
     )
@@ -88,27 +92,15 @@ async def test_every_meetings_tool_end_to_end(client: Any, meetings_pm: Any) -> 
     everyone = {r["emailAddress"] for r in first["value"] + rest["value"]}
     assert "lidia.holloway@fabrikam.example" in everyone and ADELE.mail in everyone
 
-    calls = await _ok(
-        client,
-        called,
+    # Graph offers getAllTranscripts for ad hoc calls to applications only, so a signed-in user is refused.
+    app_only = await client.call_tool(
         "list-adhoc-call-transcripts",
         {"userId": ADELE.id, "startDateTime": "2026-11-01", "endDateTime": "2026-11-30T23:59:59+01:00"},
     )
-    (adhoc,) = calls["value"]
-    spoken = await _ok(
-        client,
-        called,
-        "get-adhoc-call-transcript-content",
-        {"adhocCallId": adhoc["callId"], "callTranscriptId": adhoc["id"]},
-    )
+    assert app_only.is_error and "application permissions" in app_only.content[0].text
+    called.add("list-adhoc-call-transcripts")
+    spoken = await _ok(client, called, "get-adhoc-call-transcript-content", seeded["adhoc"])
     assert f"<v {DIEGO.displayName}>" in spoken["content"]
-    outside = await _ok(
-        client,
-        called,
-        "list-adhoc-call-transcripts",
-        {"userId": ADELE.id, "startDateTime": "2026-11-13T00:00:00Z", "endDateTime": "2026-11-14T00:00:00Z"},
-    )
-    assert outside["value"] == []
 
     webinar = await _ok(client, called, "get-virtual-event-webinar", {"virtualEventWebinarId": seeded["webinar"]})
     assert webinar["displayName"] == WEBINAR_TITLE and webinar["status"] == "published"
@@ -166,11 +158,10 @@ async def test_errors_name_the_problem(client: Any, meetings_pm: Any) -> None:
         "list-adhoc-call-transcripts", {"userId": ADELE.id, "startDateTime": "soon", "endDateTime": "2026-12-01"}
     )
     assert bad_time.is_error and "startDateTime" in bad_time.content[0].text
-    stranger = await client.call_tool(
-        "list-adhoc-call-transcripts",
-        {"userId": "no-such-user", "startDateTime": "2026-11-01", "endDateTime": "2026-12-01"},
+    one_time = await client.call_tool(
+        "update-online-meeting", {"onlineMeetingId": launch_id, "body": {"endDateTime": "2026-11-09T17:00:00Z"}}
     )
-    assert stranger.is_error and "no-such-user" in stranger.content[0].text
+    assert one_time.is_error and "body.startDateTime" in one_time.content[0].text
     backwards = await client.call_tool(
         "create-online-meeting",
         {"body": {"startDateTime": "2026-12-02T10:00:00Z", "endDateTime": "2026-12-02T09:00:00Z"}},
@@ -204,8 +195,47 @@ async def test_stdio_smoke(tmp_path: Any) -> None:
     async with Client(params) as client:
         names = {t.name for t in (await client.list_tools()).tools}
         assert {spec.name for spec in TOOLS} <= names
-        result = await client.call_tool(
-            "list-adhoc-call-transcripts",
-            {"userId": ADELE.userPrincipalName, "startDateTime": "2026-11-01", "endDateTime": "2026-12-01"},
-        )
-        assert result.is_error is False and result.structured_content["value"][0]["callId"]
+        result = await client.call_tool("list-online-meetings", {"filter": "2584 9317 6402"})
+        assert result.is_error is False and result.structured_content["value"] == []
+
+
+@pytest.fixture
+async def graph(meetings_pm: Any) -> Any:
+    """Raw HTTP against the sandbox, for what the tools' own checks would stop before Graph sees it."""
+    tenant = build_tenant(meetings_pm)
+    headers = {"Authorization": f"Bearer {tenant.issue_token()}"}
+    transport = httpx.ASGITransport(app=tenant.app())
+    async with httpx.AsyncClient(transport=transport, base_url=SANDBOX_GRAPH_URL, headers=headers) as http:
+        yield http
+
+
+async def test_sandbox_refuses_what_graph_refuses(graph: Any, meetings_pm: Any) -> None:
+    seeded = _seeded(meetings_pm)
+    meeting = "/v1.0/me/onlineMeetings/" + quote(seeded["launch"]["id"], safe="")
+    # videoTeleconferenceId is an app-only filter on /communications/onlineMeetings, not on /me.
+    vtc = await graph.get("/v1.0/me/onlineMeetings", params={"$filter": "videoTeleconferenceId eq '123'"})
+    assert vtc.status_code == 400 and "JoinWebUrl" in vtc.json()["error"]["message"]
+    # Listing transcripts or recordings, getting a recording or a webinar: no OData options documented.
+    for path, option in (
+        (meeting + "/transcripts", "$top"),
+        (meeting + "/recordings", "$select"),
+        ("/v1.0/solutions/virtualEvents/webinars/" + quote(seeded["webinar"], safe=""), "$select"),
+    ):
+        refused = await graph.get(path, params={option: "1"})
+        assert refused.status_code == 400 and option in refused.json()["error"]["message"], path
+    assert (await graph.get(meeting + "/transcripts")).status_code == 200
+    # Moving a meeting needs both times; the organizer is fixed.
+    moved = await graph.patch(meeting, json={"startDateTime": "2026-11-09T16:30:00Z"})
+    assert moved.status_code == 400 and "both startDateTime and endDateTime" in moved.json()["error"]["message"]
+    organizer = await graph.patch(meeting, json={"participants": {"organizer": {"upn": "alex@contoso.sandbox"}}})
+    assert organizer.status_code == 400 and "organizer" in organizer.json()["error"]["message"]
+    both = await graph.patch(
+        meeting, json={"startDateTime": "2026-11-09T16:30:00Z", "endDateTime": "2026-11-09T17:00Z"}
+    )
+    assert both.status_code == 200 and both.json()["startDateTime"].startswith("2026-11-09T16:30:00")
+    adhoc = (
+        "/v1.0/me/adhocCalls/getAllTranscripts(userId='x',"
+        "startDateTime=2026-11-01T00:00:00Z,endDateTime=2026-12-01T00:00:00Z)"
+    )
+    refused = await graph.get(adhoc)
+    assert refused.status_code == 403 and "application permissions" in refused.json()["error"]["message"]

@@ -48,14 +48,15 @@ MEETING_FIELDS = frozenset(
     }
 )
 PRESENTERS = frozenset({"everyone", "organization", "roleIsPresenter", "organizer"})
+# ``/me/onlineMeetings`` finds meetings by join link or meeting ID only; videoTeleconferenceId is an
+# app-only filter on ``/communications/onlineMeetings``.
 _FILTER = re.compile(
-    r"^\s*(JoinWebUrl|joinMeetingIdSettings/joinMeetingId|videoTeleconferenceId)\s+eq\s+'((?:[^']|'')*)'\s*$",
+    r"^\s*(JoinWebUrl|joinMeetingIdSettings/joinMeetingId)\s+eq\s+'((?:[^']|'')*)'\s*$",
     re.IGNORECASE,
 )
 _FILTER_FIELDS = {
     "joinweburl": ("joinWebUrl",),
     "joinmeetingidsettings/joinmeetingid": ("joinMeetingIdSettings", "joinMeetingId"),
-    "videoteleconferenceid": ("videoTeleconferenceId",),
 }
 
 
@@ -83,12 +84,19 @@ def _child(items: list[dict[str, Any]], item_id: str, kind: str) -> dict[str, An
     raise GraphError(404, "NotFound", f"The {kind} was not found.")
 
 
-def _with_link(request: SandboxRequest, item: dict[str, Any], field: str, path: str = "") -> dict[str, Any]:
-    """Artifacts point at their content: ``path`` (encoded) follows the version, else the request's own path."""
-    if path:
-        version = request.path.lstrip("/").split("/", 1)[0]
-        return {**item, field: f"{request.base_url}/{version}{path}/content"}
+def _with_link(request: SandboxRequest, item: dict[str, Any], field: str) -> dict[str, Any]:
+    """An artifact points at its content, below the request's own path."""
     return {**item, field: f"{request.base_url}{request.raw_path}/content"}
+
+
+def _no_query_options(request: SandboxRequest) -> None:
+    """Graph documents no OData options for this request; refuse any rather than pretend to apply them."""
+    used = sorted(name for name in request.query if name.lstrip("$") in _ODATA_OPTIONS)
+    if used:
+        raise GraphError(400, "BadRequest", f"Query option '{used[0]}' is not supported for this request.")
+
+
+_ODATA_OPTIONS = frozenset({"select", "top", "skip", "filter", "orderby", "expand", "count", "search"})
 
 
 def _under(request: SandboxRequest, item: dict[str, Any], field: str) -> dict[str, Any]:
@@ -114,6 +122,8 @@ def _check_meeting(request: SandboxRequest, current: dict[str, Any] | None = Non
         fields[name] = stamp(moment)
     start = times.get("startDateTime") or (parse_utc(current["startDateTime"]) if current else None)
     end = times.get("endDateTime") or (parse_utc(current["endDateTime"]) if current else None)
+    if current is not None and len(times) == 1:
+        raise GraphError(400, "BadRequest", "Changing a meeting's time needs both startDateTime and endDateTime.")
     if start and end and end <= start:
         raise GraphError(400, "BadRequest", "The meeting's endDateTime must be later than its startDateTime.")
     if "allowedPresenters" in fields and fields["allowedPresenters"] not in PRESENTERS:
@@ -123,6 +133,8 @@ def _check_meeting(request: SandboxRequest, current: dict[str, Any] | None = Non
             f"Requested value '{fields['allowedPresenters']}' was not found for 'onlineMeetingPresenters'.",
         )
     participants = fields.get("participants")
+    if current is not None and isinstance(participants, dict) and "organizer" in participants:
+        raise GraphError(400, "BadRequest", "The organizer of an online meeting can't be changed.")
     if participants is not None:
         people = participants.get("attendees") if isinstance(participants, dict) else None
         if not isinstance(people, list) or not all(
@@ -147,8 +159,7 @@ async def find_meetings(request: SandboxRequest) -> Any:
         raise GraphError(
             400,
             "BadRequest",
-            "Listing online meetings needs $filter on JoinWebUrl, joinMeetingIdSettings/joinMeetingId "
-            "or videoTeleconferenceId with 'eq'.",
+            "Listing online meetings needs $filter on JoinWebUrl or joinMeetingIdSettings/joinMeetingId with 'eq'.",
         )
     keys = _FILTER_FIELDS[match.group(1).lower()]
     wanted = match.group(2).replace("''", "'")
@@ -205,6 +216,7 @@ def _transcripts(request: SandboxRequest) -> list[dict[str, Any]]:
 
 
 async def list_transcripts(request: SandboxRequest) -> Any:
+    _no_query_options(request)
     items = [_under(request, t, "transcriptContentUrl") for t in _transcripts(request)]
     return list_page(request, items, search_fields=())
 
@@ -231,11 +243,13 @@ def _recordings(request: SandboxRequest) -> list[dict[str, Any]]:
 
 
 async def list_recordings(request: SandboxRequest) -> Any:
+    _no_query_options(request)
     items = [_under(request, r, "recordingContentUrl") for r in _recordings(request)]
     return list_page(request, items, search_fields=())
 
 
 async def get_recording(request: SandboxRequest) -> Any:
+    _no_query_options(request)
     recording = _child(_recordings(request), request.params["callRecordingId"], "recording")
     return select_item(request, _with_link(request, recording, "recordingContentUrl"))
 
@@ -277,19 +291,15 @@ async def list_records(request: SandboxRequest) -> Any:
 
 
 async def adhoc_transcripts(request: SandboxRequest) -> Any:
-    start = _parse_time(request.params["startDateTime"], "startDateTime")
-    end = _parse_time(request.params["endDateTime"], "endDateTime")
-    request.params["userId"] = request.params["userId"].replace("''", "'")  # an OData string literal
-    organizer = request.target_user()
-    book = _book(request)
-    found = []
-    for call_id in book.adhoc_calls:
-        for transcript in book.transcripts.get(call_id, []):
-            created = parse_utc(transcript["createdDateTime"])
-            if transcript["meetingOrganizer"]["user"]["id"] == organizer.id and start <= created < end:
-                path = f"/me/adhocCalls/{quote(call_id, safe='')}/transcripts/{quote(transcript['id'], safe='')}"
-                found.append(_with_link(request, transcript, "transcriptContentUrl", path))
-    return list_page(request, found, search_fields=())
+    """Graph offers getAllTranscripts for ad hoc calls to applications only; every sandbox caller is a user."""
+    for name in ("startDateTime", "endDateTime"):
+        _parse_time(request.params[name], name)
+    raise GraphError(
+        403,
+        "Forbidden",
+        "adhocCalls/getAllTranscripts supports application permissions (CallTranscripts.Read.All) only; "
+        "delegated (signed-in user) tokens are not supported.",
+    )
 
 
 async def adhoc_transcript_content(request: SandboxRequest) -> Response:
@@ -312,6 +322,7 @@ def _webinar(request: SandboxRequest) -> dict[str, Any]:
 
 
 async def get_webinar(request: SandboxRequest) -> Any:
+    _no_query_options(request)
     return select_item(request, _webinar(request))
 
 

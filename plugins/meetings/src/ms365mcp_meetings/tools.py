@@ -21,9 +21,9 @@ from ms365mcp.inputs import address_list, body_of, email_address
 PRESETS = frozenset({"teams", "work", "meetings"})
 LIST_QUERY = frozenset({"top", "select"})
 GET_QUERY = frozenset({"select"})
+# Graph documents no OData options for listing transcripts or recordings, for getting a recording or for
+# getting a webinar, so those tools offer none and send no default $select.
 
-TRANSCRIPT_SELECT = ("id", "createdDateTime", "endDateTime", "meetingId")
-RECORDING_SELECT = ("id", "createdDateTime", "endDateTime", "contentCorrelationId")
 REPORT_SELECT = ("id", "totalParticipantCount", "meetingStartDateTime", "meetingEndDateTime")
 RECORD_SELECT = ("id", "emailAddress", "identity", "role", "totalAttendanceInSeconds")
 SESSION_SELECT = ("id", "subject", "startDateTime", "endDateTime", "joinWebUrl")
@@ -109,9 +109,17 @@ def prepare_meeting(args: dict[str, Any]) -> None:
 
 
 def prepare_update_meeting(args: dict[str, Any]) -> None:
-    """An update must change something."""
-    if not body_of(args, required=True):
+    """An update must change something; Graph moves a meeting only when given both times, and never its organizer."""
+    body = body_of(args, required=True)
+    if not body:
         raise ToolInputError("body", "give at least one field to change, e.g. subject or endDateTime")
+    times = [name for name in ("startDateTime", "endDateTime") if body.get(name) is not None]
+    if len(times) == 1:
+        other = "endDateTime" if times == ["startDateTime"] else "startDateTime"
+        raise ToolInputError("body." + other, "Graph needs both startDateTime and endDateTime to move a meeting")
+    participants = body.get("participants")
+    if isinstance(participants, dict) and "organizer" in participants:
+        raise ToolInputError("body.participants.organizer", "the organizer can't be changed; only attendees can")
     prepare_meeting(args)
 
 
@@ -200,7 +208,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "update-online-meeting",
         "PATCH",
         _MEETING,
-        "Change an online meeting; send only the fields that change.",
+        "Change an online meeting; send only what changes, both times to move it, all attendees to change them.",
         _WRITE,
         body=MEETING_BODY,
         prepare=prepare_update_meeting,
@@ -212,8 +220,6 @@ TOOLS: tuple[ToolSpec, ...] = (
         _MEETING + "/transcripts",
         "List the transcripts of an online meeting.",
         _TRANSCRIPTS,
-        query=LIST_QUERY,
-        default_select=TRANSCRIPT_SELECT,
     ),
     _tool("get-meeting-transcript", "GET", _TRANSCRIPT, "Get a transcript's details.", _TRANSCRIPTS, query=GET_QUERY),
     _tool(
@@ -228,7 +234,8 @@ TOOLS: tuple[ToolSpec, ...] = (
         "list-adhoc-call-transcripts",
         "GET",
         _ADHOC_ALL,
-        "List transcripts of ad hoc calls a user started in a UTC window; userId is the organizer's id.",
+        "List ad hoc call transcripts a user started in a UTC window. Graph allows this only with application"
+        " permissions, so a signed-in user is refused.",
         _CALLS,
         query={"top"},
         literal_params={"userId", "startDateTime", "endDateTime"},
@@ -248,10 +255,8 @@ TOOLS: tuple[ToolSpec, ...] = (
         _MEETING + "/recordings",
         "List the recordings of an online meeting.",
         _RECORDINGS,
-        query=LIST_QUERY,
-        default_select=RECORDING_SELECT,
     ),
-    _tool("get-meeting-recording", "GET", _RECORDING, "Get a recording's details.", _RECORDINGS, query=GET_QUERY),
+    _tool("get-meeting-recording", "GET", _RECORDING, "Get a recording's details.", _RECORDINGS),
     _tool(
         "get-meeting-recording-content",
         "GET",
@@ -285,7 +290,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         query=LIST_QUERY,
         default_select=RECORD_SELECT,
     ),
-    _tool("get-virtual-event-webinar", "GET", _WEBINAR, "Get a Teams webinar.", _EVENTS, query=GET_QUERY),
+    _tool("get-virtual-event-webinar", "GET", _WEBINAR, "Get a Teams webinar.", _EVENTS),
     _tool(
         "list-webinar-sessions",
         "GET",

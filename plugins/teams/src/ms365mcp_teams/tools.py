@@ -465,7 +465,8 @@ TOOLS: tuple[ToolSpec, ...] = (
         "list-chat-message-replies",
         "GET",
         _CHAT_MSG + "/replies",
-        "List replies to a chat message.",
+        "List replies to a chat message. Graph documents replies for channels only and may refuse this for"
+        " chats (chats are flat); read the chat with list-chat-messages.",
         "ChatMessage.Read",
         query={"top"},
     ),
@@ -473,7 +474,8 @@ TOOLS: tuple[ToolSpec, ...] = (
         "reply-to-chat-message",
         "POST",
         _CHAT_MSG + "/replies",
-        "Reply to a chat message.",
+        "Reply to a chat message. Graph documents replies for channels only and may refuse this for chats;"
+        " use send-chat-message.",
         "ChatMessage.Send",
         **_send(),
     ),
