@@ -17,6 +17,6 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0"
 
-from ms365mcp.catalog.spec import Preset, ToolSpec, chain  # noqa: E402
+from ms365mcp.catalog.spec import Preset, ToolSpec, chain, tool_maker  # noqa: E402
 
-__all__ = ["PROJECT_NAME", "Preset", "ToolSpec", "__version__", "chain", "hookimpl"]
+__all__ = ["PROJECT_NAME", "Preset", "ToolSpec", "__version__", "chain", "hookimpl", "tool_maker"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -132,3 +132,25 @@ class Preset:
     includes_all: bool = False
     """True for ``all``: every enabled tool, tagged or not."""
     plugin: str = ""
+
+
+def tool_maker(*, presets: Iterable[str] = (), org_only: bool = False, **defaults: Any) -> Callable[..., ToolSpec]:
+    """A small ``ToolSpec`` factory for one plugin's table of tools, so each row stays one call.
+
+    The returned ``make(name, method, path, description, permission="", **extra)`` files ``permission``
+    under ``org_scopes`` for org-only makers (work accounts are the only ones that have it) and under
+    ``scopes`` otherwise. ``defaults`` (``api_version="beta"``, a shared ``handler``) apply to every tool;
+    a keyword given to ``make`` wins over them, and an explicit ``presets=`` wins over the maker's.
+    """
+    default_presets = frozenset(presets)
+
+    def make(name: str, method: str, path: str, description: str, permission: str = "", **extra: Any) -> ToolSpec:
+        fields: dict[str, Any] = {**defaults, **extra}
+        fields["presets"] = fields.pop("presets", default_presets)
+        if org_only:
+            fields.update(org_scopes=permission, org_only=True)
+        else:
+            fields["scopes"] = permission
+        return ToolSpec(name=name, method=method, path=path, description=description, **fields)
+
+    return make

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import re
 from pathlib import Path
 from typing import Any
 
@@ -12,24 +10,12 @@ from ms365mcp_calendar.tools import TOOLS
 
 from ms365mcp.catalog.registry import collect
 from ms365mcp.catalog.schema import input_schema, tool_definition
-from ms365mcp.catalog.spec import scopes
+from ms365mcp.testing import assert_spec_matches_row, read_endpoint_rows
 
 #: The calendar rows of the shared endpoint table (reference/graph-endpoints.tsv), kept next to the tests.
 TSV = Path(__file__).with_name("calendar-endpoints.tsv")
 SPECS = {spec.name: spec for spec in TOOLS}
-
-
-def _camel(path: str) -> str:
-    """``{event-id}`` -> ``{eventId}``, as the catalogue writes placeholders."""
-    return re.sub(r"\{([a-zA-Z]+)-id\}", lambda m: "{" + m.group(1) + "Id}", path)
-
-
-def _rows() -> list[dict[str, str]]:
-    with TSV.open(encoding="utf-8") as handle:
-        return list(csv.DictReader(handle, delimiter="\t"))
-
-
-ROWS = _rows()
+ROWS = read_endpoint_rows(TSV)
 
 
 def test_every_calendar_row_has_a_spec() -> None:
@@ -40,13 +26,7 @@ def test_every_calendar_row_has_a_spec() -> None:
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r["tool"])
 def test_spec_matches_its_row(row: dict[str, str]) -> None:
     spec = SPECS[row["tool"]]
-    assert spec.method == row["method"]
-    assert spec.path == _camel(row["path"])
-    assert spec.api_version == row["api"]
-    assert spec.scopes == scopes(row["scopes_personal"])
-    assert spec.org_scopes == scopes(row["scopes_org"])
-    assert spec.org_only == (not row["scopes_personal"] and bool(row["scopes_org"]))
-    assert spec.presets == frozenset(row["presets"].split(","))
+    assert_spec_matches_row(spec, row)
     if "readOnly" in row["notes"]:
         assert spec.is_read_only
     if "supportsTimezone" in row["notes"]:

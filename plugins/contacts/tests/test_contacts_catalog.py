@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import re
 from pathlib import Path
 from typing import Any
 
@@ -11,18 +9,13 @@ import pytest
 from ms365mcp_contacts.tools import TOOLS
 
 from ms365mcp.catalog.registry import collect
-from ms365mcp.catalog.spec import scopes
 from ms365mcp.errors import ToolInputError
+from ms365mcp.testing import assert_spec_matches_row, read_endpoint_rows
 
 #: The contacts rows of the shared endpoint table (reference/graph-endpoints.tsv), kept next to the tests.
 TSV = Path(__file__).with_name("contacts-endpoints.tsv")
 SPECS = {spec.name: spec for spec in TOOLS}
-with TSV.open(encoding="utf-8") as _handle:
-    ROWS = list(csv.DictReader(_handle, delimiter="\t"))
-
-
-def _camel(path: str) -> str:
-    return re.sub(r"\{([a-zA-Z]+)-id\}", lambda m: "{" + m.group(1) + "Id}", path)
+ROWS = read_endpoint_rows(TSV)
 
 
 def test_every_contacts_row_has_a_spec() -> None:
@@ -33,11 +26,8 @@ def test_every_contacts_row_has_a_spec() -> None:
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r["tool"])
 def test_spec_matches_its_row(row: dict[str, str]) -> None:
     spec = SPECS[row["tool"]]
-    assert (spec.method, spec.path, spec.api_version) == (row["method"], _camel(row["path"]), row["api"])
-    assert spec.scopes == scopes(row["scopes_personal"])
-    assert spec.org_scopes == scopes(row["scopes_org"])
+    assert_spec_matches_row(spec, row)
     assert spec.org_only is False
-    assert spec.presets == frozenset(row["presets"].split(","))
 
 
 def test_plugin_registers_tools_and_presets(contacts_pm: Any) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import base64
-import csv
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,22 +11,14 @@ import pytest
 from ms365mcp_directory import tools
 from ms365mcp_directory.tools import DIRECTORY_OBJECTS, TOOLS
 
-from ms365mcp import tokens
 from ms365mcp.catalog.registry import collect
-from ms365mcp.catalog.schema import tool_definition
-from ms365mcp.catalog.spec import scopes
 from ms365mcp.errors import ToolInputError
+from ms365mcp.testing import assert_spec_matches_row, assert_token_budget, read_endpoint_rows
 
 TSV = Path(__file__).with_name("directory-endpoints.tsv")
 SPECS = {spec.name: spec for spec in TOOLS}
-with TSV.open(encoding="utf-8") as _handle:
-    ROWS = list(csv.DictReader(_handle, delimiter="\t"))
+ROWS = read_endpoint_rows(TSV)
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(32)
-RENAMES = {"conversationThread-id": "conversationThreadId", "directoryObject-id": "directoryObjectId"}
-
-
-def _camel(path: str) -> str:
-    return re.sub(r"\{([a-zA-Z]+)-id\}", lambda m: "{" + m.group(1) + "Id}", path)
 
 
 def test_every_directory_row_has_a_spec() -> None:
@@ -39,11 +29,7 @@ def test_every_directory_row_has_a_spec() -> None:
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r["tool"])
 def test_spec_matches_its_row(row: dict[str, str]) -> None:
     spec = SPECS[row["tool"]]
-    assert (spec.method, spec.path, spec.api_version) == (row["method"], _camel(row["path"]), row["api"])
-    assert spec.scopes == scopes(row["scopes_personal"])
-    assert spec.org_scopes == scopes(row["scopes_org"])
-    assert spec.org_only == (not row["scopes_personal"] and bool(row["scopes_org"]))
-    assert spec.presets == frozenset(p for p in row["presets"].split(",") if p)
+    assert_spec_matches_row(spec, row)
     notes = row["notes"].split(",")
     assert spec.read_only is (True if "readOnly" in notes else None)
     if "contentType=image/jpeg" in notes:
@@ -66,9 +52,7 @@ def test_plugin_registers_tools_and_the_users_preset(directory_pm: Any) -> None:
 
 
 def test_token_budget_per_tool() -> None:
-    costs = [tokens.count(tokens.compact(tool_definition(t))) for t in TOOLS]
-    assert sum(costs) / len(costs) <= 150, costs
-    assert max(costs) <= 200, costs
+    assert_token_budget(TOOLS, per_tool=150, most=200)
 
 
 def _prepare(name: str, args: dict[str, Any]) -> dict[str, Any]:

@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pluggy
 
-from ms365mcp import tokens
 from ms365mcp.catalog.registry import collect
-from ms365mcp.catalog.schema import tool_definition
-from ms365mcp.catalog.spec import scopes
+from ms365mcp.testing import assert_spec_matches_row, assert_token_budget, read_endpoint_rows
 
-ROWS = list(csv.DictReader((Path(__file__).parent / "files-endpoints.tsv").open(), delimiter="\t"))
-RENAMES = {
-    "{drive-id}": "{driveId}",
-    "{driveItem-id}": "{driveItemId}",
-    "{permission-id}": "{permissionId}",
-    "{sensitivityLabel-id}": "{sensitivityLabelId}",
-}
-
-
-def _path(raw: str) -> str:
-    for old, new in RENAMES.items():
-        raw = raw.replace(old, new)
-    return raw
+ROWS = read_endpoint_rows(Path(__file__).parent / "files-endpoints.tsv")
 
 
 def test_every_reference_row_is_a_tool_with_the_same_shape(pm: pluggy.PluginManager) -> None:
@@ -33,12 +18,8 @@ def test_every_reference_row_is_a_tool_with_the_same_shape(pm: pluggy.PluginMana
     for row in ROWS:
         spec = tools[row["tool"]]
         assert spec.plugin == "files"
-        assert (spec.method, spec.path, spec.api_version) == (row["method"], _path(row["path"]), row["api"])
-        assert spec.presets == frozenset(row["presets"].split(",")), row["tool"]
-        if row["scopes_personal"]:
-            assert spec.scopes == scopes(row["scopes_personal"]) and not spec.org_only, row["tool"]
-        else:
-            assert spec.org_scopes == scopes(row["scopes_org"]) and spec.org_only, row["tool"]
+        assert_spec_matches_row(spec, row)
+        assert spec.org_only == (not row["scopes_personal"]), row["tool"]
 
 
 def test_or_groups_and_literal_params() -> None:
@@ -59,9 +40,8 @@ def test_presets_are_registered(pm: pluggy.PluginManager) -> None:
 
 def test_token_budget_per_tool(pm: pluggy.PluginManager) -> None:
     tools = [t for t in collect(pm).tools.values() if t.plugin == "files"]
-    costs = [tokens.count(tokens.compact(tool_definition(t))) for t in tools]
     assert len(tools) == 25
-    assert sum(costs) / len(costs) <= 150, costs
+    assert_token_budget(tools, per_tool=150)
 
 
 def test_docs_list_every_tool_with_its_permission() -> None:

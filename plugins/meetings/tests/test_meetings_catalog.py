@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import csv
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ms365mcp_meetings.tools import TOOLS
 
-from ms365mcp import tokens
 from ms365mcp.catalog.registry import collect
-from ms365mcp.catalog.schema import input_schema, tool_definition
-from ms365mcp.catalog.spec import scopes
+from ms365mcp.catalog.schema import input_schema
 from ms365mcp.errors import ToolInputError
+from ms365mcp.testing import assert_spec_matches_row, assert_token_budget, read_endpoint_rows
 
 #: The meetings rows of the shared endpoint table (reference/graph-endpoints.tsv), kept next to the tests.
 TSV = Path(__file__).with_name("meetings-endpoints.tsv")
 SPECS = {spec.name: spec for spec in TOOLS}
-with TSV.open(encoding="utf-8") as _handle:
-    ROWS = list(csv.DictReader(_handle, delimiter="\t"))
-RENAMES = {"adhocCall": "adhocCallId"}
-
-
-def _camel(path: str) -> str:
-    return re.sub(r"\{([a-zA-Z]+)-id\}", lambda m: "{" + RENAMES.get(m.group(1), m.group(1) + "Id") + "}", path)
+ROWS = read_endpoint_rows(TSV)
 
 
 def test_every_meetings_row_has_a_spec() -> None:
@@ -36,12 +27,10 @@ def test_every_meetings_row_has_a_spec() -> None:
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r["tool"])
 def test_spec_matches_its_row(row: dict[str, str]) -> None:
     spec = SPECS[row["tool"]]
-    assert (spec.method, spec.path, spec.api_version) == (row["method"], _camel(row["path"]), row["api"])
-    assert spec.scopes == scopes(row["scopes_personal"]) == ()
-    assert spec.org_scopes == scopes(row["scopes_org"])
-    assert spec.org_only is True  # Graph offers none of these to personal accounts
     # The table's presets, plus this plugin's own ``meetings`` preset.
-    assert spec.presets == frozenset(row["presets"].split(",")) | {"meetings"}
+    assert_spec_matches_row(spec, row, extra_presets={"meetings"})
+    assert spec.scopes == ()
+    assert spec.org_only is True  # Graph offers none of these to personal accounts
     if "accept=" in row["notes"]:
         assert spec.accept == row["notes"].split("accept=")[1].split()[0]
 
@@ -62,9 +51,8 @@ def test_function_parameters_are_literals() -> None:
 
 def test_token_budget_per_tool(meetings_pm: Any) -> None:
     tools = [t for t in collect(meetings_pm).tools.values() if t.plugin == "meetings"]
-    costs = [tokens.count(tokens.compact(tool_definition(t))) for t in tools]
     assert len(tools) == 18
-    assert sum(costs) / len(costs) <= 150, costs
+    assert_token_budget(tools, per_tool=150)
 
 
 def _prepare(name: str, args: dict[str, Any]) -> dict[str, Any]:

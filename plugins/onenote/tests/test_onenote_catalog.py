@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import csv
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ms365mcp_onenote.tools import TOOLS
 
-from ms365mcp import tokens
 from ms365mcp.catalog.registry import collect
-from ms365mcp.catalog.schema import tool_definition
-from ms365mcp.catalog.spec import scopes
 from ms365mcp.errors import ToolInputError
+from ms365mcp.testing import assert_spec_matches_row, assert_token_budget, read_endpoint_rows
 
 #: The OneNote rows of the shared endpoint table (reference/graph-endpoints.tsv), kept next to the tests.
 TSV = Path(__file__).with_name("onenote-endpoints.tsv")
 SPECS = {spec.name: spec for spec in TOOLS}
-with TSV.open(encoding="utf-8") as _handle:
-    ROWS = list(csv.DictReader(_handle, delimiter="\t"))
-
-
-def _camel(path: str) -> str:
-    return re.sub(r"\{([a-zA-Z]+)-id\}", lambda m: "{" + m.group(1) + "Id}", path)
+ROWS = read_endpoint_rows(TSV)
 
 
 def test_every_onenote_row_has_a_spec() -> None:
@@ -36,11 +27,7 @@ def test_every_onenote_row_has_a_spec() -> None:
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r["tool"])
 def test_spec_matches_its_row(row: dict[str, str]) -> None:
     spec = SPECS[row["tool"]]
-    assert (spec.method, spec.path, spec.api_version) == (row["method"], _camel(row["path"]), row["api"])
-    assert spec.scopes == scopes(row["scopes_personal"])
-    assert spec.org_scopes == scopes(row["scopes_org"])
-    assert spec.org_only == (not row["scopes_personal"] and bool(row["scopes_org"]))
-    assert spec.presets == frozenset(row["presets"].split(","))
+    assert_spec_matches_row(spec, row)
     notes = row["notes"]
     assert spec.read_only is (True if "readOnly" in notes else None)
     if "contentType=" in notes:
@@ -66,9 +53,8 @@ def test_plugin_registers_tools_and_presets(onenote_pm: Any) -> None:
 
 def test_token_budget_per_tool(onenote_pm: Any) -> None:
     tools = [t for t in collect(onenote_pm).tools.values() if t.plugin == "onenote"]
-    costs = [tokens.count(tokens.compact(tool_definition(t))) for t in tools]
     assert len(tools) == 26
-    assert sum(costs) / len(costs) <= 150, costs
+    assert_token_budget(tools, per_tool=150)
 
 
 def _prepare(name: str, args: dict[str, Any]) -> dict[str, Any]:

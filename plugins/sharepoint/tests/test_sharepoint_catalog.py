@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import csv
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ms365mcp_sharepoint.tools import TOOLS
 
-from ms365mcp import tokens
 from ms365mcp.catalog.registry import collect
-from ms365mcp.catalog.schema import input_schema, tool_definition
-from ms365mcp.catalog.spec import scopes
+from ms365mcp.catalog.schema import input_schema
+from ms365mcp.testing import assert_spec_matches_row, assert_token_budget, camel_path, read_endpoint_rows
 
 #: The sharepoint rows of the shared endpoint table (reference/graph-endpoints.tsv), kept next to the tests.
 TSV = Path(__file__).with_name("sharepoint-endpoints.tsv")
 SPECS = {spec.name: spec for spec in TOOLS}
-with TSV.open(encoding="utf-8") as _handle:
-    ROWS = list(csv.DictReader(_handle, delimiter="\t"))
+ROWS = read_endpoint_rows(TSV)
 
 #: The site-by-path row names its placeholders {site-id} and {path}; Graph's own syntax is host and
 #: server-relative path, and the tool's arguments say so.
@@ -27,7 +23,7 @@ RENAMED = {"/sites/{siteId}:/{path}": "/sites/{hostname}:/{sitePath}"}
 
 
 def _camel(path: str) -> str:
-    camel = re.sub(r"\{([a-zA-Z]+)-id\}", lambda m: "{" + m.group(1) + "Id}", path)
+    camel = camel_path(path)
     return RENAMED.get(camel, camel)
 
 
@@ -40,11 +36,9 @@ def test_every_sharepoint_row_has_a_spec() -> None:
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r["tool"])
 def test_spec_matches_its_row(row: dict[str, str]) -> None:
     spec = SPECS[row["tool"]]
-    assert (spec.method, spec.path, spec.api_version) == (row["method"], _camel(row["path"]), row["api"])
+    assert_spec_matches_row(spec, row, path=_camel(row["path"]), extra_presets={"sharepoint"})
     assert row["scopes_personal"] == "" and spec.scopes == ()
-    assert spec.org_scopes == scopes(row["scopes_org"])
     assert spec.org_only is True
-    assert spec.presets == frozenset(row["presets"].split(",")) | {"sharepoint"}
 
 
 def test_plugin_registers_tools_and_an_org_only_preset(sharepoint_pm: Any) -> None:
@@ -68,8 +62,7 @@ def test_site_by_path_asks_for_host_and_path() -> None:
 
 
 def test_token_budget_per_tool() -> None:
-    costs = [tokens.count(tokens.compact(tool_definition(t))) for t in TOOLS]
-    assert sum(costs) / len(costs) <= 150, costs
+    assert_token_budget(TOOLS, per_tool=150)
 
 
 def test_docs_list_every_tool_with_its_permission() -> None:

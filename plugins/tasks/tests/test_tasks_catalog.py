@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 from typing import Any
@@ -11,23 +10,16 @@ import pytest
 from ms365mcp_tasks.etag import with_if_match
 from ms365mcp_tasks.tools import TOOLS, reference_key
 
-from ms365mcp import tokens
 from ms365mcp.catalog.registry import collect
-from ms365mcp.catalog.schema import tool_definition
-from ms365mcp.catalog.spec import scopes
 from ms365mcp.errors import ToolInputError
+from ms365mcp.testing import assert_spec_matches_row, assert_token_budget, read_endpoint_rows
 
 #: The /todo/ and /planner rows of the shared endpoint table (reference/graph-endpoints.tsv), kept next to the tests.
 TSV = Path(__file__).with_name("tasks-endpoints.tsv")
 SPECS = {spec.name: spec for spec in TOOLS}
-with TSV.open(encoding="utf-8") as _handle:
-    ROWS = list(csv.DictReader(_handle, delimiter="\t"))
+ROWS = read_endpoint_rows(TSV)
 ADELE = "5a1e2f3c-0001-4a8e-9d1c-adele00000001"
 GUID = "0f3e2a1b-1111-4c2d-8e9f-000000000abc"
-
-
-def _camel(path: str) -> str:
-    return re.sub(r"\{([a-zA-Z]+)-id\}", lambda m: "{" + m.group(1) + "Id}", path)
 
 
 def test_every_tasks_row_has_a_spec() -> None:
@@ -38,11 +30,8 @@ def test_every_tasks_row_has_a_spec() -> None:
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r["tool"])
 def test_spec_matches_its_row(row: dict[str, str]) -> None:
     spec = SPECS[row["tool"]]
-    assert (spec.method, spec.path, spec.api_version) == (row["method"], _camel(row["path"]), row["api"])
-    assert spec.scopes == scopes(row["scopes_personal"])
-    assert spec.org_scopes == scopes(row["scopes_org"])
+    assert_spec_matches_row(spec, row)
     assert spec.org_only is False
-    assert spec.presets == frozenset(p for p in row["presets"].split(",") if p)
 
 
 def test_planner_writes_go_through_the_etag_handler() -> None:
@@ -66,9 +55,8 @@ def test_plugin_registers_tools_and_the_tasks_preset(tasks_pm: Any) -> None:
 
 def test_token_budget_per_tool(tasks_pm: Any) -> None:
     tools = [t for t in collect(tasks_pm).tools.values() if t.plugin == "tasks"]
-    costs = [tokens.count(tokens.compact(tool_definition(t))) for t in tools]
     assert len(tools) == 28
-    assert sum(costs) / len(costs) <= 150, costs
+    assert_token_budget(tools, per_tool=150)
 
 
 def _prepare(name: str, args: dict[str, Any]) -> dict[str, Any]:

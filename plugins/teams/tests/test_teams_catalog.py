@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import csv
-import re
 from pathlib import Path
 
 import pluggy
 import pytest
 from ms365mcp_teams.tools import TOOLS
 
-from ms365mcp import tokens
 from ms365mcp.catalog.registry import collect
-from ms365mcp.catalog.schema import tool_definition
-from ms365mcp.catalog.spec import scopes
+from ms365mcp.testing import assert_spec_matches_row, assert_token_budget, camel_path, read_endpoint_rows
 
 #: The Teams, chat and presence rows of the shared endpoint table, kept next to the tests.
 TSV = Path(__file__).with_name("teams-endpoints.tsv")
-with TSV.open(encoding="utf-8") as _handle:
-    ROWS = list(csv.DictReader(_handle, delimiter="\t"))
+ROWS = read_endpoint_rows(TSV)
 SPECS = {spec.name: spec for spec in TOOLS}
 RENAMES = {"{chatMessage-id1}": "{replyId}"}
-
-
-def _camel(path: str) -> str:
-    for old, new in RENAMES.items():
-        path = path.replace(old, new)
-    return re.sub(r"\{([a-zA-Z]+)-id\}", lambda m: "{" + m.group(1) + "Id}", path)
 
 
 def test_every_teams_row_has_a_spec() -> None:
@@ -37,11 +26,9 @@ def test_every_teams_row_has_a_spec() -> None:
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r["tool"])
 def test_spec_matches_its_row(row: dict[str, str]) -> None:
     spec = SPECS[row["tool"]]
-    assert (spec.method, spec.path, spec.api_version) == (row["method"], _camel(row["path"]), row["api"])
-    assert spec.scopes == scopes(row["scopes_personal"]) == ()
-    assert spec.org_scopes == scopes(row["scopes_org"])
+    assert_spec_matches_row(spec, row, path=camel_path(row["path"], RENAMES))
+    assert spec.scopes == ()
     assert spec.org_only is True
-    assert spec.presets == frozenset(row["presets"].split(","))
     notes = row["notes"].split(",") if row["notes"] else []
     assert spec.is_read_only == (row["method"] == "GET" or "readOnly" in notes)
     assert spec.content_type == ("application/json" if "contentType=application/json" in notes else None)
@@ -58,10 +45,8 @@ def test_plugin_registers_tools_and_presets(pm: pluggy.PluginManager) -> None:
 
 def test_token_budget_per_tool(pm: pluggy.PluginManager) -> None:
     tools = [t for t in collect(pm).tools.values() if t.plugin == "teams"]
-    costs = [tokens.count(tokens.compact(tool_definition(t))) for t in tools]
     assert len(tools) == 51
-    assert sum(costs) / len(costs) <= 150, costs
-    assert max(costs) <= 200, costs
+    assert_token_budget(tools, per_tool=150, most=200)
 
 
 def test_docs_list_every_tool_with_its_permission() -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from ms365mcp import ToolSpec, chain
+from ms365mcp import ToolSpec, chain, tool_maker
 from ms365mcp.errors import ToolInputError
 from ms365mcp.inputs import address_list, addresses, body_of, email_address, recipients
 from ms365mcp_calendar.timezones import as_aware, check_zone, local_text, parse_local, zone_info
@@ -375,30 +375,9 @@ _PERM = "/me/calendar/calendarPermissions"
 _PLACE = "/places/{placeId}"
 
 
-def _cal(name: str, method: str, path: str, description: str, scope: str, **extra: Any) -> ToolSpec:
-    return ToolSpec(
-        name=name,
-        method=method,
-        path=path,
-        description=description,
-        scopes=scope,
-        presets=extra.pop("presets", CALENDAR),
-        **extra,
-    )
-
-
-def _org(name: str, method: str, path: str, description: str, scope: str, **extra: Any) -> ToolSpec:
-    """A tool whose permission exists only for work or school accounts."""
-    return ToolSpec(
-        name=name,
-        method=method,
-        path=path,
-        description=description,
-        org_scopes=scope,
-        org_only=True,
-        presets=extra.pop("presets", CALENDAR),
-        **extra,
-    )
+_cal = tool_maker(presets=CALENDAR)
+#: A tool whose permission exists only for work or school accounts.
+_org = tool_maker(presets=CALENDAR, org_only=True)
 
 
 _LIST_EVENTS: dict[str, Any] = {

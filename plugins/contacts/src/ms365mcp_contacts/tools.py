@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ms365mcp import ToolSpec
+from ms365mcp import ToolSpec, tool_maker
 from ms365mcp.errors import ToolInputError
 from ms365mcp.inputs import address_list, body_of, email_address
 
@@ -84,10 +84,7 @@ _CONTACT = "/me/contacts/{contactId}"
 _FOLDER = "/me/contactFolders/{contactFolderId}"
 
 
-def _tool(name: str, method: str, path: str, description: str, scope: str, **extra: Any) -> ToolSpec:
-    return ToolSpec(
-        name=name, method=method, path=path, description=description, scopes=scope, presets=CONTACTS, **extra
-    )
+_tool = tool_maker(presets=CONTACTS)
 
 
 _LIST_CONTACTS: dict[str, Any] = {"query": LIST_QUERY, "default_select": CONTACT_SELECT}

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from ms365mcp import ToolSpec
+from ms365mcp import ToolSpec, tool_maker
 from ms365mcp.errors import ToolInputError
 from ms365mcp.inputs import body_of
 from ms365mcp_directory import batch
@@ -434,23 +434,10 @@ _GROUP = "/groups/{groupId}"
 _SUB = "/subscriptions/{subscriptionId}"
 
 
-def _org(name: str, method: str, path: str, description: str, scope: str, **extra: Any) -> ToolSpec:
-    """A tool whose permission exists only for work or school accounts (the directory is an org thing)."""
-    return ToolSpec(
-        name=name,
-        method=method,
-        path=path,
-        description=description,
-        org_scopes=scope,
-        org_only=True,
-        presets=extra.pop("presets", WORK),
-        **extra,
-    )
-
-
-def _open(name: str, method: str, path: str, description: str, **extra: Any) -> ToolSpec:
-    """A tool with no permission listed (subscriptions, $batch): it needs what its target resource needs."""
-    return ToolSpec(name=name, method=method, path=path, description=description, **extra)
+#: A tool whose permission exists only for work or school accounts (the directory is an org thing).
+_org = tool_maker(presets=WORK, org_only=True)
+#: A tool with no permission listed (subscriptions, $batch): it needs what its target resource needs.
+_open = tool_maker()
 
 
 _DIR: dict[str, Any] = {"query": DIR_QUERY, "prepare": prepare_directory_search}

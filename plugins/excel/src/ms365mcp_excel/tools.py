@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ms365mcp import ToolSpec, chain
+from ms365mcp import ToolSpec, chain, tool_maker
 from ms365mcp.errors import ToolInputError
 from ms365mcp_excel.session import run_in_session
 
@@ -179,23 +179,17 @@ def prepare_table(args: dict[str, Any]) -> None:
 # --- the tools --------------------------------------------------------------------------------------
 
 
+_workbook_tool = tool_maker(presets=EXCEL, handler=run_in_session)
+
+
 def _excel(name: str, method: str, path: str, description: str, scope: str, **extra: Any) -> ToolSpec:
+    """Every workbook call runs in a session; ``range(address=...)`` and ``itemAt(index=...)`` are literals."""
     literal = {p for p in ("address", "index") if "{" + p + "}" in path}
     if "address" in literal and "prepare" not in extra:
         extra["prepare"] = prepare_address
     if "index" in literal:
         extra.setdefault("params", _INDEX_PARAM)
-    return ToolSpec(
-        name=name,
-        method=method,
-        path=path,
-        description=description,
-        scopes=scope,
-        presets=extra.pop("presets", EXCEL),
-        literal_params=literal,
-        handler=run_in_session,
-        **extra,
-    )
+    return _workbook_tool(name, method, path, description, scope, literal_params=literal, **extra)
 
 
 TOOLS: tuple[ToolSpec, ...] = (

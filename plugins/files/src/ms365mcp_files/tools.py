@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ms365mcp import ToolSpec
+from ms365mcp import ToolSpec, tool_maker
 from ms365mcp.errors import ToolInputError
 from ms365mcp.inputs import address_list, body_of, email_address
 from ms365mcp_files import transfer
@@ -146,30 +146,9 @@ PREVIEW_BODY: dict[str, Any] = {"type": "object", "properties": {"page": _STR, "
 # --- the tools --------------------------------------------------------------------------------------
 
 
-def _tool(name: str, method: str, path: str, description: str, scope: str, **extra: Any) -> ToolSpec:
-    return ToolSpec(
-        name=name,
-        method=method,
-        path=path,
-        description=description,
-        scopes=scope,
-        presets=extra.pop("presets", FILES),
-        **extra,
-    )
-
-
-def _org(name: str, method: str, path: str, description: str, scope: str, **extra: Any) -> ToolSpec:
-    """Tools whose only permissions are work-account ones (sensitivity labels)."""
-    return ToolSpec(
-        name=name,
-        method=method,
-        path=path,
-        description=description,
-        org_scopes=scope,
-        org_only=True,
-        presets=extra.pop("presets", FILES),
-        **extra,
-    )
+_tool = tool_maker(presets=FILES)
+#: Tools whose only permissions are work-account ones (sensitivity labels).
+_org = tool_maker(presets=FILES, org_only=True)
 
 
 TOOLS: tuple[ToolSpec, ...] = (

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ms365mcp import ToolSpec
+from ms365mcp import ToolSpec, tool_maker
 from ms365mcp.errors import ToolInputError
 from ms365mcp.inputs import address_list, body_of, email_address, recipients
 
@@ -293,29 +293,8 @@ _SHARED = "/users/{userId}"
 _SHARED_MSG = "/users/{userId}/messages/{messageId}"
 
 
-def _mail(name: str, method: str, path: str, description: str, scope: str, **extra: Any) -> ToolSpec:
-    return ToolSpec(
-        name=name,
-        method=method,
-        path=path,
-        description=description,
-        scopes=scope,
-        presets=extra.pop("presets", MAIL),
-        **extra,
-    )
-
-
-def _shared(name: str, method: str, path: str, description: str, scope: str, **extra: Any) -> ToolSpec:
-    return ToolSpec(
-        name=name,
-        method=method,
-        path=path,
-        description=description,
-        org_scopes=scope,
-        org_only=True,
-        presets=WORK,
-        **extra,
-    )
+_mail = tool_maker(presets=MAIL)
+_shared = tool_maker(presets=WORK, org_only=True)
 
 
 _LIST_MESSAGES = {"query": LIST_QUERY, "default_select": MESSAGE_SELECT, "prepare": prepare_message_list}

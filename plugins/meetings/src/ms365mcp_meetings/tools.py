@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from ms365mcp import ToolSpec
+from ms365mcp import ToolSpec, tool_maker
 from ms365mcp.errors import ToolInputError
 from ms365mcp.inputs import address_list, body_of, email_address
 
@@ -159,17 +159,7 @@ _ADHOC_ALL = (
 )
 
 
-def _tool(name: str, method: str, path: str, description: str, scope: str, **extra: Any) -> ToolSpec:
-    return ToolSpec(
-        name=name,
-        method=method,
-        path=path,
-        description=description,
-        org_scopes=scope,
-        org_only=True,
-        presets=PRESETS,
-        **extra,
-    )
+_tool = tool_maker(presets=PRESETS, org_only=True)
 
 
 _READ = "OnlineMeetings.Read"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ms365mcp import ToolSpec
+from ms365mcp import ToolSpec, tool_maker
 from ms365mcp_onenote.pages import ACTIONS, prepare_name, prepare_page, prepare_page_changes, prepare_web_url
 
 PERSONAL = frozenset({"onenote", "personal"})
@@ -48,12 +48,18 @@ _ME = "/me/onenote"
 _SITE = "/sites/{siteId}/onenote"
 
 
+_personal_tool = tool_maker(presets=PERSONAL)
+_site_tool = tool_maker(presets=WORK, org_only=True)
+
+
 def _me(name: str, method: str, path: str, description: str, scope: str, **extra: Any) -> ToolSpec:
-    return ToolSpec(name, method, _ME + path, description, scopes=scope, presets=PERSONAL, **extra)
+    """A tool on the signed-in user's notebooks; ``path`` is relative to ``/me/onenote``."""
+    return _personal_tool(name, method, _ME + path, description, scope, **extra)
 
 
 def _site(name: str, method: str, path: str, description: str, scope: str, **extra: Any) -> ToolSpec:
-    return ToolSpec(name, method, _SITE + path, description, org_scopes=scope, org_only=True, presets=WORK, **extra)
+    """A tool on a SharePoint site's notebooks; ``path`` is relative to ``/sites/{siteId}/onenote``."""
+    return _site_tool(name, method, _SITE + path, description, scope, **extra)
 
 
 def _list(select: tuple[str, ...]) -> dict[str, Any]:

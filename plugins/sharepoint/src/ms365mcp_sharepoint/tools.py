@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from ms365mcp import ToolSpec
+from ms365mcp import ToolSpec, tool_maker
 from ms365mcp.errors import ToolInputError
 from ms365mcp.graph.errors import graph_error
 from ms365mcp.graph.paging import PageLimits, fetch_remaining
@@ -241,17 +241,7 @@ _ITEM = _LIST + "/items/{listItemId}"
 _COLUMN = _LIST + "/columns/{columnDefinitionId}"
 
 
-def _tool(name: str, method: str, path: str, description: str, scope: str, **extra: Any) -> ToolSpec:
-    return ToolSpec(
-        name=name,
-        method=method,
-        path=path,
-        description=description,
-        org_scopes=scope,
-        org_only=True,
-        presets=extra.pop("presets", WORK),
-        **extra,
-    )
+_tool = tool_maker(presets=WORK, org_only=True)
 
 
 TOOLS: tuple[ToolSpec, ...] = (

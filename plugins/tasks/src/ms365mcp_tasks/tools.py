@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from ms365mcp import PROJECT_NAME, ToolSpec
+from ms365mcp import PROJECT_NAME, ToolSpec, tool_maker
 from ms365mcp.errors import ToolInputError
 from ms365mcp.inputs import body_of
 from ms365mcp_tasks.etag import ETAG_PARAM, with_if_match
@@ -338,22 +338,16 @@ _BUCKET = "/planner/buckets/{plannerBucketId}"
 _GET = frozenset({"select", "expand"})
 
 
-def _todo(name: str, method: str, path: str, description: str, scope: str, **extra: Any) -> ToolSpec:
-    return ToolSpec(name=name, method=method, path=path, description=description, scopes=scope, presets=TODO, **extra)
+_todo = tool_maker(presets=TODO)
+_planner_tool = tool_maker(presets=PLANNER)
+_beta = tool_maker(api_version="beta")
 
 
 def _planner(name: str, method: str, path: str, description: str, scope: str, **extra: Any) -> ToolSpec:
+    """Planner changes need the item's etag; PATCH and DELETE go through the handler that supplies it."""
     if method in ("PATCH", "DELETE"):
         extra.update(handler=with_if_match, params=ETAG_PARAM)
-    return ToolSpec(
-        name=name, method=method, path=path, description=description, scopes=scope, presets=PLANNER, **extra
-    )
-
-
-def _beta(name: str, method: str, path: str, description: str, scope: str, **extra: Any) -> ToolSpec:
-    return ToolSpec(
-        name=name, method=method, path=path, description=description, scopes=scope, api_version="beta", **extra
-    )
+    return _planner_tool(name, method, path, description, scope, **extra)
 
 
 _ETAG_NOTE = " Etag optional: the current one is used."

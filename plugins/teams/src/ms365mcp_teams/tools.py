@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ms365mcp import ToolSpec
+from ms365mcp import ToolSpec, tool_maker
 from ms365mcp.errors import ToolInputError
 from ms365mcp.inputs import address_list, body_of, email_address
 
@@ -390,19 +390,7 @@ _CHANNEL = _TEAM + "/channels/{channelId}"
 _CHANNEL_MSG = _CHANNEL + "/messages/{chatMessageId}"
 
 
-def _tool(
-    name: str, method: str, path: str, description: str, scope: str, presets: frozenset[str] = READ, **extra: Any
-) -> ToolSpec:
-    return ToolSpec(
-        name=name,
-        method=method,
-        path=path,
-        description=description,
-        org_scopes=scope,
-        org_only=True,
-        presets=presets,
-        **extra,
-    )
+_tool = tool_maker(presets=READ, org_only=True)
 
 
 def _send(prepare: Callable[[dict[str, Any]], None] = prepare_message) -> dict[str, Any]:
@@ -421,11 +409,11 @@ TOOLS: tuple[ToolSpec, ...] = (
         "/me/chats",
         "List my chats; expand=members or lastMessagePreview.",
         "Chat.ReadBasic",
-        WRITE,
+        presets=WRITE,
         query=CHATS_QUERY,
         default_select=CHAT_SELECT,
     ),
-    _tool("get-chat", "GET", _CHAT, "Get one chat.", "Chat.ReadBasic", WRITE, query={"select", "expand"}),
+    _tool("get-chat", "GET", _CHAT, "Get one chat.", "Chat.ReadBasic", presets=WRITE, query={"select", "expand"}),
     _tool(
         "create-chat",
         "POST",
@@ -457,7 +445,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         _CHAT + "/messages",
         "Send a chat message; body.body is text or HTML.",
         "ChatMessage.Send",
-        WRITE,
+        presets=WRITE,
         **_send(),
     ),
     _tool("update-chat-message", "PATCH", _CHAT_MSG, "Edit a message I sent in a chat.", "Chat.ReadWrite", **_send()),
@@ -527,7 +515,14 @@ TOOLS: tuple[ToolSpec, ...] = (
         "Chat.ReadWrite",
     ),
     # teams and members
-    _tool("list-joined-teams", "GET", "/me/joinedTeams", "List teams I am a member of.", "Team.ReadBasic.All", WRITE),
+    _tool(
+        "list-joined-teams",
+        "GET",
+        "/me/joinedTeams",
+        "List teams I am a member of.",
+        "Team.ReadBasic.All",
+        presets=WRITE,
+    ),
     _tool(
         "list-my-associated-teams",
         "GET",
@@ -536,7 +531,15 @@ TOOLS: tuple[ToolSpec, ...] = (
         "Team.ReadBasic.All",
         query={"select"},
     ),
-    _tool("get-team", "GET", _TEAM, "Get a team's settings.", "Team.ReadBasic.All", WRITE, query={"select", "expand"}),
+    _tool(
+        "get-team",
+        "GET",
+        _TEAM,
+        "Get a team's settings.",
+        "Team.ReadBasic.All",
+        presets=WRITE,
+        query={"select", "expand"},
+    ),
     _tool(
         "list-team-members",
         "GET",
@@ -569,10 +572,18 @@ TOOLS: tuple[ToolSpec, ...] = (
         _TEAM + "/channels",
         "List a team's channels.",
         "Channel.ReadBasic.All",
-        WRITE,
+        presets=WRITE,
         query={"filter", "select"},
     ),
-    _tool("get-team-channel", "GET", _CHANNEL, "Get one channel.", "Channel.ReadBasic.All", WRITE, query={"select"}),
+    _tool(
+        "get-team-channel",
+        "GET",
+        _CHANNEL,
+        "Get one channel.",
+        "Channel.ReadBasic.All",
+        presets=WRITE,
+        query={"select"},
+    ),
     _tool(
         "create-team-channel",
         "POST",
@@ -624,7 +635,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         _CHANNEL + "/messages",
         "Post in a channel; body.body is text or HTML.",
         "ChannelMessage.Send",
-        WRITE,
+        presets=WRITE,
         **_send(),
     ),
     _tool(
@@ -650,7 +661,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         _CHANNEL_MSG + "/replies",
         "Reply in a channel thread.",
         "ChannelMessage.Send",
-        WRITE,
+        presets=WRITE,
         **_send(),
     ),
     _tool(
@@ -767,7 +778,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "/me/teamwork/sendActivityNotification",
         "Post to my Teams activity feed (activityType from the app manifest).",
         "TeamsActivity.Send",
-        WRITE,
+        presets=WRITE,
         content_type="application/json",
         body=ACTIVITY_BODY,
         prepare=prepare_activity,
