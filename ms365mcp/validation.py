@@ -113,6 +113,3 @@ class ArgumentValidator:
     def check(self, args: dict[str, Any]) -> list[Problem]:
         errors = sorted(self._validator.iter_errors(args), key=lambda e: list(map(str, e.absolute_path)))
         return [_problem(e) for e in errors]
-
-    def problems(self, args: dict[str, Any]) -> list[str]:
-        return [p.text for p in self.check(args)]

@@ -21,9 +21,6 @@ _ODATA_SCHEMAS: dict[str, dict[str, Any]] = {
     "expand": {"type": "string"},
 }
 
-#: Names of inputs that steer the server and are never sent to Graph as such.
-CONTROL_PARAMS = ("fetchAllPages", "nextLink", "body")
-
 
 def input_schema(spec: ToolSpec, *, account_param: bool = False) -> dict[str, Any]:
     """The JSON schema of a tool's arguments."""
