@@ -12,6 +12,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from ms365mcp import ToolSpec, chain, tool_maker
+from ms365mcp.catalog.spec import GET_OPTIONS
 from ms365mcp.errors import ToolInputError
 from ms365mcp.inputs import address_list, addresses, body_of, email_address, recipients
 from ms365mcp_calendar.timezones import as_aware, check_zone, local_text, parse_local, zone_info
@@ -23,7 +24,7 @@ PLACES = frozenset({"calendar", "work"})
 EVENT_LIST_QUERY = frozenset({"top", "skip", "filter", "orderby", "select", "count", "expand"})
 VIEW_QUERY = frozenset({"top", "skip", "filter", "orderby", "select"})
 LIST_QUERY = frozenset({"top", "skip", "filter", "orderby", "select"})
-GET_QUERY = frozenset({"select", "expand"})
+GET_QUERY = GET_OPTIONS
 
 EVENT_SELECT = ("id", "subject", "start", "end", "location", "organizer", "isAllDay", "showAs", "type")
 CALENDAR_SELECT = ("id", "name", "color", "isDefaultCalendar", "canEdit", "owner")

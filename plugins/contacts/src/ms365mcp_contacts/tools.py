@@ -10,13 +10,14 @@ from collections.abc import Callable
 from typing import Any
 
 from ms365mcp import ToolSpec, tool_maker
+from ms365mcp.catalog.spec import GET_OPTIONS
 from ms365mcp.errors import ToolInputError
 from ms365mcp.inputs import address_list, body_of, email_address
 
 CONTACTS = frozenset({"contacts", "outlook", "personal"})
 LIST_QUERY = frozenset({"top", "skip", "filter", "orderby", "select", "count", "expand"})
 FOLDER_QUERY = frozenset({"top", "skip", "filter", "select"})
-GET_QUERY = frozenset({"select", "expand"})
+GET_QUERY = GET_OPTIONS
 
 CONTACT_SELECT = ("id", "displayName", "emailAddresses", "companyName", "jobTitle", "mobilePhone", "businessPhones")
 FOLDER_SELECT = ("id", "displayName", "parentFolderId")

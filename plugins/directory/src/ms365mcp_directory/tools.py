@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ms365mcp import ToolSpec, tool_maker
+from ms365mcp.catalog.spec import GET_OPTIONS, LIST_OPTIONS
 from ms365mcp.errors import ToolInputError
 from ms365mcp.inputs import body_of
 from ms365mcp_directory import batch
@@ -24,9 +25,9 @@ ME = frozenset({"personal", "users", "work"})
 WORK = frozenset({"work"})
 SEARCH = frozenset({"personal", "search", "work"})
 
-LIST_QUERY = frozenset({"top", "skip", "filter", "search", "orderby", "select", "count", "expand"})
+LIST_QUERY = LIST_OPTIONS
 DIR_QUERY = frozenset({"top", "filter", "search", "orderby", "select", "count"})
-GET_QUERY = frozenset({"select", "expand"})
+GET_QUERY = GET_OPTIONS
 PAGE_QUERY = frozenset({"top", "skip", "filter", "select"})
 
 USER_SELECT = ("id", "displayName", "userPrincipalName", "mail", "jobTitle", "department")

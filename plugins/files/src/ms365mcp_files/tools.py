@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ms365mcp import ToolSpec, tool_maker
+from ms365mcp.catalog.spec import GET_OPTIONS
 from ms365mcp.errors import ToolInputError
 from ms365mcp.inputs import address_list, body_of, email_address
 from ms365mcp_files import transfer
@@ -18,7 +19,7 @@ FILES = frozenset({"files", "onedrive", "personal"})
 SEARCH = FILES | {"search"}
 LABELS = frozenset({"files", "personal"})
 
-GET_QUERY = frozenset({"select", "expand"})
+GET_QUERY = GET_OPTIONS
 CHILDREN_QUERY = frozenset({"top", "orderby", "filter", "select", "expand"})
 ITEM_SELECT = ("id", "name", "size", "folder", "file", "lastModifiedDateTime", "webUrl", "parentReference")
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ms365mcp import ToolSpec, tool_maker
+from ms365mcp.catalog.spec import GET_OPTIONS, LIST_OPTIONS
 from ms365mcp.errors import ToolInputError
 from ms365mcp.inputs import address_list, body_of, email_address, recipients
 
@@ -18,9 +19,9 @@ MAIL = frozenset({"mail", "outlook", "personal"})
 MAIL_AND_CALENDAR = frozenset({"calendar", "mail", "outlook", "personal"})
 WORK = frozenset({"work"})
 
-LIST_QUERY = frozenset({"top", "skip", "filter", "search", "orderby", "select", "count", "expand"})
+LIST_QUERY = LIST_OPTIONS
 FOLDER_QUERY = frozenset({"top", "skip", "filter", "orderby", "select", "count", "expand"})
-GET_QUERY = frozenset({"select", "expand"})
+GET_QUERY = GET_OPTIONS
 # Graph's message delta takes $select and $top; $filter only as receivedDateTime ge/gt a date,
 # $orderby only as receivedDateTime desc (message-delta.md).
 DELTA_QUERY = frozenset({"top", "select", "filter", "orderby"})

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from ms365mcp import ToolSpec, tool_maker
+from ms365mcp.catalog.spec import GET_OPTIONS
 from ms365mcp.errors import ToolInputError
 from ms365mcp.graph.errors import graph_error
 from ms365mcp.graph.paging import PageLimits, fetch_remaining
@@ -30,7 +31,7 @@ WRITE = "Sites.ReadWrite.All | Sites.Selected"
 MANAGE = "Sites.Manage.All | Sites.Selected"
 
 LIST_QUERY = frozenset({"top", "filter", "orderby", "select", "expand"})
-GET_QUERY = frozenset({"select", "expand"})
+GET_QUERY = GET_OPTIONS
 SITE_SELECT = ("id", "displayName", "name", "webUrl", "description")
 DRIVE_SELECT = ("id", "name", "driveType", "webUrl", "lastModifiedDateTime")
 LIST_SELECT = ("id", "displayName", "name", "webUrl", "list")
