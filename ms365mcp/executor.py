@@ -14,6 +14,7 @@ from ms365mcp.errors import ToolError, ToolInputError
 from ms365mcp.graph.errors import GraphCallError, graph_error
 from ms365mcp.graph.paging import PageLimits, fetch_remaining
 from ms365mcp.graph.request import GraphRequest, build_request
+from ms365mcp.graph.resilience import CircuitOpenError
 from ms365mcp.graph.shaping import shape_response
 from ms365mcp.identity import CURRENT_IDENTITY, NOT_SIGNED_IN_MESSAGE, Identity, NotSignedIn
 from ms365mcp.runtime import Runtime
@@ -145,9 +146,8 @@ def _log_unexpected(tool: str, exc: BaseException) -> None:
 
 
 def _network_message(exc: Exception) -> str:
-    text = str(exc)
-    if "circuit" in text.lower():
-        return text
+    if isinstance(exc, CircuitOpenError):  # its message says when calls resume, and names no content
+        return str(exc)
     if isinstance(exc, httpx.TimeoutException):
         return "Microsoft Graph did not answer in time; try again, or narrow the request (top, select, filter)."
     return "Could not reach Microsoft Graph (network error); try again shortly."
